@@ -1,0 +1,3 @@
+from dance2music.cli import main
+
+raise SystemExit(main())

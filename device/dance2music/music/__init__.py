@@ -1,0 +1,1 @@
+"""The music engine: similarity matrices, the paper's composers and its measures."""

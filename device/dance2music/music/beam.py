@@ -1,0 +1,62 @@
+"""The paper's offline approach: beam search maximising the local-window correlation between
+the dance and music similarity matrices."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from dance2music.errors import InputError
+from dance2music.music.composer import DEFAULT_K, DEFAULT_WINDOW, Composer, check_dance
+from dance2music.music.scale import FIRST_NOTE, NUM_NOTES
+from dance2music.music.similarity import DanceNotes
+
+_CANDIDATES = np.arange(NUM_NOTES)
+
+
+@dataclasses.dataclass(frozen=True)
+class BeamSearch(Composer):
+    """Every step extends each beam by each note (beams in rank order, notes ascending), scores
+    the candidates on the window of their last `window` notes and its frames, and keeps the
+    best `beam_width` (a stable sort: ties go to the earlier candidate)."""
+
+    k: int = DEFAULT_K
+    beam_width: int = 50
+    window: int = DEFAULT_WINDOW
+    first_note: int = FIRST_NOTE
+    name: str = dataclasses.field(default="beam", init=False)
+
+    def __post_init__(self) -> None:
+        for field, value in (("beam_width", self.beam_width), ("window", self.window)):
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"{field}: expected an integer >= 1, got {value!r}")
+        if self.first_note not in range(NUM_NOTES):
+            raise InputError(f"first_note: expected 0..{NUM_NOTES - 1}, got {self.first_note!r}")
+
+    def compose(self, vectors: np.ndarray) -> np.ndarray:
+        dance = DanceNotes(check_dance(vectors, self.k), self.k)
+        n = dance.num_notes
+        keep = self.window - 1  # notes of a beam that the next window still sees
+        tails = np.full((1, min(keep, 1)), self.first_note, dtype=np.int64)
+        parents = np.zeros((n, self.beam_width), dtype=np.int64)
+        chosen = np.zeros((n, self.beam_width), dtype=np.int64)
+        chosen[0, 0] = self.first_note
+        for t in range(1, n):
+            start = max(0, t - keep)
+            stats = dance.window(start, t + 1)
+            beams = len(tails)
+            cands = np.empty((beams * NUM_NOTES, tails.shape[1] + 1), dtype=np.int64)
+            cands[:, :-1] = np.repeat(tails, NUM_NOTES, axis=0)
+            cands[:, -1] = np.tile(_CANDIDATES, beams)
+            order = np.argsort(-stats.correlations(cands), kind="stable")[: self.beam_width]
+            parents[t, : len(order)] = order // NUM_NOTES
+            chosen[t, : len(order)] = order % NUM_NOTES
+            tails = cands[order, -keep:] if keep else cands[order, :0]
+        # Backtrack from the best final beam.
+        notes = np.empty(n, dtype=np.int64)
+        beam = 0
+        for t in range(n - 1, -1, -1):
+            notes[t] = chosen[t, beam]
+            beam = parents[t, beam]
+        return notes
