@@ -1,0 +1,1 @@
+"""Operating the service: HTTP health endpoints, sd_notify (READY/STATUS/WATCHDOG), logging."""

@@ -1,0 +1,39 @@
+"""A snapshot source for the health tests: the server's input, shaped like the live loop's."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class SnapshotSource:
+    """A mutable stats dict the tests edit, plus the commands the server submitted."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.commands: list[str] = []
+        self.fail_submit = False
+        self.stats = {
+            "mode": "live", "fps": 29.7, "frames_dropped": 3,
+            "latency_ms": {stage: {"p50": 10.0 + i, "p99": 20.0 + i} for i, stage in
+                           enumerate(("capture", "pose", "compose", "schedule", "end_to_end"))},
+            "deadline_misses": 1, "notes_played": 42, "person_present": True,
+            "fixed_latency_ms": 250.0, "uptime_s": 12.5, "version": "0.1.0",
+            "models": {"pose.xml": "ab" * 32},
+            "components": {"camera": True, "pose": True, "composer": True,
+                           "audio": {"up": True, "error": None}},
+            "last_progress_s": time.monotonic(),
+        }
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {**self.stats, "components": dict(self.stats["components"])}
+
+    def progress(self) -> None:
+        with self.lock:
+            self.stats["last_progress_s"] = time.monotonic()
+
+    def submit(self, command: str) -> None:
+        if self.fail_submit:
+            raise RuntimeError("command queue full")
+        self.commands.append(command)
