@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from dance2music import __version__
 from dance2music.errors import Dance2MusicError
+from dance2music.health.logs import configure_logging
 
 # Each module defines register(subparsers), which adds its parser with set_defaults(func=...);
 # func(args) returns the exit code. Imported lazily so `--help` stays fast.
 COMMANDS = (
     "dance2music.commands.compose",
     "dance2music.commands.eval",
+    "dance2music.commands.status",
+    "dance2music.commands.mode",
 )
 
 
@@ -30,8 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)  # the journal when stderr is the journal, else stderr
     try:
         return args.func(args)
     except Dance2MusicError as e:

@@ -1,0 +1,87 @@
+"""`dance2music status`: what the service is doing, readable over ssh; the exit code says
+healthy (0), degraded (1: running but a component is down) or down (2: stalled or unreachable)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from dance2music.health.client import ServiceUnreachable, call, default_url
+
+HEALTHY, DEGRADED, DOWN = 0, 1, 2
+STAGES = ("capture", "pose", "compose", "schedule")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("status", help="show the running service's health and stats",
+                              description=__doc__)
+    p.add_argument("--url", default=default_url(),
+                   help="the service's health address (default %(default)s; env DANCE2MUSIC_URL)")
+    p.add_argument("--json", action="store_true", help="print /status as JSON")
+    p.set_defaults(func=run)
+
+
+def verdict(status: dict) -> int:
+    health = status.get("health") or {}
+    if not health.get("alive"):
+        return DOWN
+    return HEALTHY if health.get("ready") else DEGRADED
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        code, status = call(args.url, "/status")
+    except ServiceUnreachable as e:
+        print(f"dance2music: DOWN: {e}")
+        return DOWN
+    if code != 200:
+        print(f"dance2music: DOWN: /status answered {code}: {status.get('error', status)}")
+        return DOWN
+    result = verdict(status)
+    print(json.dumps(status, indent=2, sort_keys=True) if args.json else summary(status, result))
+    return result
+
+
+def _ms(quantiles: dict | None) -> str:
+    q = quantiles or {}
+    if q.get("p50") is None:
+        return "-"
+    return f"{q['p50']:.0f}/{q.get('p99') or 0:.0f}"
+
+
+def summary(status: dict, result: int) -> str:
+    health = status.get("health") or {}
+    latency = status.get("latency_ms") or {}
+    word = {HEALTHY: "healthy", DEGRADED: "DEGRADED", DOWN: "DOWN (loop stalled)"}[result]
+    not_ready = health.get("not_ready") or {}
+    names = dict.fromkeys([*(status.get("components") or {}), *not_ready])
+    components = ", ".join(f"{name} DOWN ({not_ready[name]})" if name in not_ready
+                           else f"{name} up" for name in names) or "none reported"
+    platform = status.get("platform") or {}
+    cpu = []
+    if platform.get("cpu_temperature_c") is not None:
+        cpu.append(f"{platform['cpu_temperature_c']:.1f} °C")
+    throttling = platform.get("throttling")
+    if throttling:
+        active = [k for k, v in throttling.items() if k != "raw" and v]
+        cpu.append("throttling: " + (", ".join(active) if active else "none"))
+    lines = [
+        f"dance2music {status.get('version', '?')}: {word}",
+        f"  mode        {status.get('mode', '?')}"
+        f"{' (dancer in view)' if status.get('person_present') else ' (nobody in view)'}",
+        f"  frames      {float(status.get('fps') or 0):.1f} fps, {status.get('frames_dropped', 0)} dropped",
+        f"  latency     end-to-end p50/p99 {_ms(latency.get('end_to_end'))} ms "
+        f"(fixed L {status.get('fixed_latency_ms', '?')} ms), "
+        f"{status.get('deadline_misses', 0)} deadline misses",
+        "  stages      " + "  ".join(f"{s} {_ms(latency.get(s))}" for s in STAGES) + " ms",
+        f"  notes       {status.get('notes_played', 0)} played",
+        f"  components  {components}",
+        f"  uptime      {float(status.get('uptime_s') or 0):.0f} s"
+        + (f", last iteration {health['progress_age_s']:.1f} s ago"
+           if health.get("progress_age_s") is not None else ""),
+    ]
+    if cpu:
+        lines.append("  cpu         " + ", ".join(cpu))
+    for name, digest in sorted((status.get("models") or {}).items()):
+        lines.append(f"  model       {name} sha256 {str(digest)[:12]}")
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""`dance2music status` and `dance2music mode` against a real HealthServer on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import time
+
+import pytest
+
+from dance2music.commands import mode, status
+from dance2music.errors import Dance2MusicError
+from dance2music.health.server import HealthServer
+from health_fixtures import SnapshotSource
+
+
+def parse(module, argv):
+    parser = argparse.ArgumentParser(prog="dance2music")
+    module.register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+@pytest.fixture
+def source():
+    return SnapshotSource()
+
+
+@pytest.fixture
+def url(source):
+    with HealthServer(source.snapshot, source.submit, port=0, stall_after_s=1.0,
+                      platform_readings=lambda: {"cpu_temperature_c": 47.0, "throttling": None}
+                      ) as srv:
+        yield "http://%s:%d" % srv.address
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_healthy_summary_exit_0(url, capsys):
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "dance2music 0.1.0: healthy" in out
+    assert "end-to-end p50/p99 14/24 ms (fixed L 250.0 ms), 1 deadline misses" in out
+    assert "camera up, pose up, composer up, audio up" in out
+    assert "47.0 °C" in out and "pose.xml sha256 abababababab" in out
+
+
+def test_component_down_is_degraded_exit_1(url, source, capsys):
+    source.stats["components"]["audio"] = {"up": False, "error": "no sound card"}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "DEGRADED" in out and "audio DOWN (no sound card)" in out
+
+
+def test_stalled_loop_is_down_exit_2(url, source, capsys):
+    source.stats["last_progress_s"] = time.monotonic() - 5
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 2
+    assert "DOWN (loop stalled)" in capsys.readouterr().out
+
+
+def test_unreachable_is_exit_2(capsys):
+    args = parse(status, ["status", "--url", closed_port_url()])
+    assert args.func(args) == 2
+    assert "DOWN: no answer from" in capsys.readouterr().out
+
+
+def test_json_output(url, capsys):
+    args = parse(status, ["status", "--json", "--url", url])
+    assert args.func(args) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["health"] == {"alive": True, "ready": True, "not_ready": {},
+                              "progress_age_s": pytest.approx(body["health"]["progress_age_s"])}
+    assert body["notes_played"] == 42
+
+
+def test_mode_next_and_set(url, source, capsys):
+    for argv in (["mode", "--url", url, "next"], ["mode", "--url", url, "set", "baseline"]):
+        args = parse(mode, argv)
+        assert args.func(args) == 0
+    assert source.commands == ["next", "set baseline"]
+    assert "accepted: set baseline" in capsys.readouterr().out
+
+
+def test_mode_rejects_unknown_names_before_sending(url, source):
+    with pytest.raises(SystemExit):
+        parse(mode, ["mode", "--url", url, "set", "disco"])
+    assert source.commands == []
+
+
+def test_mode_refused_by_the_service_is_an_error(url, source):
+    source.fail_submit = True
+    args = parse(mode, ["mode", "--url", url, "next"])
+    with pytest.raises(Dance2MusicError, match="503 command not accepted"):
+        args.func(args)
+
+
+def test_mode_unreachable_is_an_error():
+    args = parse(mode, ["mode", "--url", closed_port_url(), "next"])
+    with pytest.raises(Dance2MusicError, match="no answer from"):
+        args.func(args)
