@@ -1,0 +1,173 @@
+"""The playbook against a real Debian 12 machine (systemd-nspawn, systemd as PID 1) over SSH:
+the service really starts, tells systemd it is READY with a STATUS line, answers /healthz and
+/readyz with the demo video as camera and file audio, `dance2music status` exits 0, a frozen
+process is restarted by the watchdog, and a second playbook run changes nothing.
+
+Runs as root (CI does). The first run on a machine builds the rootfs cache (~2 min)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nspawn import Machine, free_port, prerequisites_missing
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_DIR = REPO / "deploy" / "ansible"
+CACHE = Path(os.environ.get("DANCE2MUSIC_TEST_CACHE", "/var/cache/dance2music-test"))
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(prerequisites_missing() is not None, reason=str(prerequisites_missing())),
+    pytest.mark.skipif(not ANSIBLE_PLAYBOOK.exists(), reason="ansible-core not installed in "
+                       "this venv (pip install -e '.[dev]')"),
+]
+
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def machine():
+    box = Machine(CACHE)
+    try:
+        box.start()
+        yield box
+    finally:
+        box.stop()
+        assert box.process is None or box.process.poll() is not None
+        assert not box.workdir.exists() and box.mounts() == []
+        if TIMINGS:
+            print("\nnspawn deploy timings (s): " + json.dumps(TIMINGS))
+
+
+@pytest.fixture(scope="module")
+def health_port():
+    return free_port(18765)
+
+
+@pytest.fixture(scope="module")
+def inventory(machine, health_port, tmp_path_factory):
+    """Like inventory/pi.yml, but the camera is the demo video and the audio goes to a file."""
+    path = tmp_path_factory.mktemp("inventory") / "hosts.json"
+    path.write_text(json.dumps({"dance2music": {
+        "hosts": {"dance-test": {
+            "ansible_host": "127.0.0.1", "ansible_port": machine.ssh_port, "ansible_user": "pi",
+            "ansible_ssh_private_key_file": str(machine.key),
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        }},
+        "vars": {
+            "dance2music_health_port": health_port,
+            "dance2music_install_demo_video": True,
+            "dance2music_config": {
+                "capture": {"source": "/opt/dance2music/demo/dance.mp4", "loop_video": True},
+                "audio": {"driver": "file", "audio_file": "/run/dance2music/audio.wav"},
+                "button": {"enabled": False},
+            },
+        },
+    }}))
+    return path
+
+
+def run_playbook(inventory: Path) -> tuple[subprocess.CompletedProcess, float]:
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
+           "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    start = time.monotonic()
+    result = subprocess.run([str(ANSIBLE_PLAYBOOK), "-i", str(inventory), "site.yml"],
+                            cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=900)
+    return result, time.monotonic() - start
+
+
+def recap(output: str) -> dict[str, int]:
+    match = re.search(r"dance-test\s+:\s+(.*)", output.split("PLAY RECAP", 1)[-1])
+    assert match, output[-3000:]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def get(port: int, path: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def test_first_playbook_run_installs_and_starts(machine, inventory):
+    result, seconds = run_playbook(inventory)
+    TIMINGS["first_run_s"] = round(seconds, 1)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    counts = recap(result.stdout)
+    assert counts["failed"] == 0 and counts["changed"] > 0
+
+
+def test_service_is_active_ready_with_status(machine):
+    props = machine.systemctl_show("dance2music", "ActiveState", "SubState", "StatusText",
+                                   "Type", "NRestarts", "User", "WatchdogUSec")
+    # Type=notify: "active (running)" is reached only after READY=1.
+    assert props["ActiveState"] == "active" and props["SubState"] == "running", props
+    assert props["Type"] == "notify" and props["User"] == "dance2music"
+    assert props["WatchdogUSec"] != "0"
+    status = wait_for(lambda: machine.systemctl_show("dance2music", "StatusText")["StatusText"],
+                      30, "a STATUS= line")
+    assert status.startswith("mode ") and " fps" in status, status
+    groups = machine.ssh("id -nG dance2music").stdout.split()
+    assert "video" in groups and "audio" in groups and "gpio" not in groups  # only existing ones
+
+
+def test_health_endpoints_answer(machine, health_port):
+    assert get(health_port, "/healthz")[0] == 200
+    status, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(get(health_port, "/readyz")),
+                            60, "/readyz 200")
+    assert body["ready"] is True
+    status, body = get(health_port, "/status")
+    assert body["mode"] and body["models"], body
+    assert all(body["components"][c] for c in ("camera", "pose", "composer", "audio")), body
+
+
+def test_status_command_exits_0(machine, health_port):
+    result = machine.ssh(f"/opt/dance2music/.venv/bin/dance2music status "
+                         f"--url http://127.0.0.1:{health_port}", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "healthy" in result.stdout
+
+
+def test_watchdog_restarts_a_frozen_process(machine, health_port):
+    before = machine.systemctl_show("dance2music", "MainPID", "NRestarts")
+    machine.ssh(f"sudo kill -STOP {before['MainPID']}")
+    start = time.monotonic()
+    after = wait_for(lambda: (lambda p: p if p["NRestarts"] != before["NRestarts"]
+                              and p["ActiveState"] == "active" else None)(
+        machine.systemctl_show("dance2music", "MainPID", "NRestarts", "ActiveState")),
+        90, "the watchdog to restart the service")
+    TIMINGS["watchdog_restart_s"] = round(time.monotonic() - start, 1)
+    assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
+    assert after["MainPID"] != before["MainPID"]
+    journal = machine.ssh("sudo journalctl -u dance2music --no-pager -o cat").stdout
+    assert "Watchdog timeout" in journal, journal[-2000:]
+    wait_for(lambda: get(health_port, "/healthz")[0] == 200, 60, "/healthz after the restart")
+
+
+def test_second_playbook_run_changes_nothing(machine, inventory):
+    result, seconds = run_playbook(inventory)
+    TIMINGS["second_run_s"] = round(seconds, 1)
+    assert result.returncode == 0, result.stdout[-6000:]
+    counts = recap(result.stdout)
+    assert counts["changed"] == 0, result.stdout[-6000:]
