@@ -15,6 +15,8 @@ from dance2music.health.logs import configure_logging
 COMMANDS = (
     "dance2music.commands.compose",
     "dance2music.commands.eval",
+    "dance2music.commands.run",
+    "dance2music.commands.config",
     "dance2music.commands.status",
     "dance2music.commands.mode",
 )

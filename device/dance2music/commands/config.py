@@ -1,0 +1,31 @@
+"""`dance2music config check|defaults`: validate a configuration file, or print the
+documented defaults (every key with its meaning, unit and range)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dance2music import config as configuration
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("config", help="check the configuration or print its defaults",
+                              description=__doc__)
+    p.add_argument("action", choices=("check", "defaults"))
+    p.add_argument("--config", type=Path, help=f"TOML file (default "
+                                               f"{configuration.DEFAULT_CONFIG} if present)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "defaults":
+        sys.stdout.write(configuration.documented())
+        return 0
+    cfg = configuration.load(args.config)
+    where = args.config or (configuration.DEFAULT_CONFIG if configuration.DEFAULT_CONFIG.exists()
+                            else "no file: defaults")
+    print(f"{where}: OK", file=sys.stderr)
+    sys.stdout.write(configuration.documented(cfg))
+    return 0

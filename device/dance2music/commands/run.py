@@ -1,0 +1,56 @@
+"""`dance2music run`: the live appliance (camera or video -> pose -> composer -> piano)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+from pathlib import Path
+
+from dance2music import config as configuration
+from dance2music.errors import Dance2MusicError
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("run", help="play piano music that follows the dancer, live",
+                              description=__doc__)
+    p.add_argument("--config", type=Path, help=f"TOML configuration (default "
+                                               f"{configuration.DEFAULT_CONFIG} if present)")
+    p.add_argument("--source", help="'picamera', a camera index or /dev/videoN, or a video "
+                                    "file (default: the bundled demo video)")
+    p.add_argument("--audio-file", type=Path, help="write the audio to this WAV file (in real "
+                                                   "time) instead of the sound card")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
+    p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
+    p.set_defaults(func=run)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, dict]:
+    """The command line's flags as configuration keys (they override the file)."""
+    out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}}
+    if args.source is not None:
+        out["capture"]["source"] = args.source
+    if args.mode is not None:
+        out["loop"]["mode"] = args.mode
+    if args.latency_ms is not None:
+        out["loop"]["fixed_latency_ms"] = args.latency_ms
+    if args.audio_file is not None:
+        out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.duration is not None and args.duration <= 0:
+        raise Dance2MusicError(f"--duration: expected seconds > 0, got {args.duration}")
+    cfg = configuration.load(args.config).with_overrides(**overrides(args))
+    from dance2music.live.appliance import Appliance
+
+    with Appliance(cfg) as appliance:
+        stop = lambda *_: appliance.loop.stop()  # noqa: E731
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, stop)
+        appliance.run(args.duration)
+    return 0

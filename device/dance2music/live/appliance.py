@@ -1,0 +1,117 @@
+"""Builds the appliance from its configuration: frame source, pose model, composers, synth,
+button, health server and systemd notifications around one LiveLoop."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dance2music.capture.open import open_source
+from dance2music.config import Config
+from dance2music.errors import InputError
+from dance2music.live.loop import LiveLoop
+from dance2music.live.stats import LiveStats
+from dance2music.modes.button import ModeButton
+from dance2music.modes.commands import CommandQueue
+from dance2music.synth.fluid import SynthSettings
+from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+
+log = logging.getLogger(__name__)
+_MODEL_SUFFIXES = (".xml", ".bin", ".onnx", ".json")
+
+
+def make_sink(cfg: Config) -> FluidSynthSink:
+    a = cfg.audio
+    if a.driver == "file" and not a.audio_file:
+        raise InputError("[audio] driver = \"file\" needs [audio] audio_file (or --audio-file)")
+    return FluidSynthSink(
+        SynthSettings(soundfont=Path(a.soundfont), sample_rate_hz=a.sample_rate_hz, gain=a.gain,
+                      polyphony=a.polyphony),
+        OutputSettings(driver=a.driver, device=a.device,
+                       audio_file=Path(a.audio_file) if a.audio_file else None,
+                       period_size=a.period_size, periods=a.periods))
+
+
+def composer_factory(cfg: Config):
+    """mode -> a fresh causal composer. 'live' is the online classifier, or greedy until that
+    is installed."""
+    from dance2music.music.registry import make_composer
+
+    representation = cfg.pose.representation
+
+    def composer_for(mode: str):
+        if mode == "live":
+            try:
+                return make_composer("online", representation=representation)
+            except InputError as e:
+                log.info("live: the online composer is not available (%s): greedy instead", e)
+                mode = "greedy"
+        return make_composer(mode, representation=representation)
+
+    return composer_for
+
+
+def model_checksums(model_dir: Path) -> dict[str, str]:
+    from dance2music.artefacts import sha256_of
+
+    return {p.name: sha256_of(p) for p in sorted(model_dir.iterdir())
+            if p.suffix in _MODEL_SUFFIXES}
+
+
+class Appliance:
+    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None):
+        self.cfg = cfg
+        self.stats = LiveStats(cfg.loop.fixed_latency_ms)
+        self.commands = CommandQueue()
+        source = open_source(cfg.capture)
+        if estimator is None:
+            from dance2music.pose.estimator import DEFAULT_MODEL_DIR, OpenVinoPose
+
+            model_dir = Path(cfg.pose.model_dir) if cfg.pose.model_dir else DEFAULT_MODEL_DIR
+            estimator = OpenVinoPose(model_dir=model_dir, smoothing=True)
+            self.stats.models(model_checksums(model_dir))
+        self.estimator = estimator
+        self.stats.component("pose", True)
+        self.button = ModeButton(self.commands.submit, cfg.button)
+        self.loop = LiveLoop(
+            source, estimator, sink or make_sink(cfg), composer_for or composer_factory(cfg),
+            cfg.loop, self.stats, self.commands,
+            presence_threshold=cfg.pose.presence_threshold,
+            representation=cfg.pose.representation,
+            reopen_max_backoff_s=cfg.capture.reopen_max_backoff_s,
+            audio_retry_s=cfg.audio.retry_s, on_mode=self.button.show)
+        self._health = self._heartbeat = None
+
+    def _start_health(self) -> None:
+        """The ops branch's HTTP server and sd_notify heartbeat, when installed."""
+        try:
+            from dance2music.health.notify import Heartbeat, SystemdNotifier
+            from dance2music.health.server import HealthServer
+        except ImportError:
+            log.info("health: the health package is not installed; no HTTP server")
+            return
+        h = self.cfg.health
+        if h.port:
+            self._health = HealthServer(self.stats.snapshot, self.commands.submit, host=h.host,
+                                        port=h.port, token=h.token or None)
+            self._health.start()
+        self._heartbeat = Heartbeat(SystemdNotifier(), self.stats.snapshot)
+        self._heartbeat.start()
+
+    def run(self, duration_s: float | None = None) -> None:
+        self.button.start()
+        self._start_health()
+        self.loop.run(duration_s)
+
+    def close(self) -> None:
+        for part in (self._heartbeat, self._health, self.button):
+            if part is not None:
+                part.close()
+        self._heartbeat = self._health = None
+        self.estimator.close()
+
+    def __enter__(self) -> Appliance:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,140 @@
+"""The live NoteSink: FluidSynth playing to a sound card (or a WAV file in real time), with
+every event scheduled on the sequencer at an absolute tick of the rendered-sample clock.
+
+The tick (samples rendered so far) is the loop's clock: the note grid is laid on it, so onsets
+are sample-exact whatever Python's scheduling jitter. A WAV file output is rendered at the wall
+clock's pace (PacedFileOutput), so a file run takes the same timing path as a sound card."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import logging
+from pathlib import Path
+
+from dance2music.synth.fluid import PIANO_CHANNEL, AudioError, SynthSettings, open_synth
+from dance2music.synth.paced import PacedFileOutput
+
+log = logging.getLogger(__name__)
+
+CUE_CHANNEL = 1
+CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's melody
+_VOLUME_CC = 7
+_FULL_VOLUME = 127
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputSettings:
+    driver: str = "alsa"  # or "file"
+    device: str = "default"  # ALSA device
+    audio_file: Path | None = None  # the 'file' driver's WAV
+    period_size: int = 128
+    periods: int = 3
+
+
+def _bind(fluidsynth):
+    """C functions pyfluidsynth has no wrapper for (controller events, dropping events)."""
+    c = ctypes
+    return (
+        fluidsynth.cfunc("fluid_event_control_change", None, ("evt", c.c_void_p, 1),
+                         ("channel", c.c_int, 1), ("control", c.c_short, 1), ("val", c.c_int, 1)),
+        fluidsynth.cfunc("fluid_sequencer_remove_events", None, ("seq", c.c_void_p, 1),
+                         ("source", c.c_short, 1), ("dest", c.c_short, 1), ("type", c.c_int, 1)),
+    )
+
+
+class FluidSynthSink:
+    def __init__(self, synth: SynthSettings, output: OutputSettings):
+        self.settings = synth
+        self.output = output
+        self.ticks_per_s = synth.sample_rate_hz
+        self._synth = self._seq = self._dest = self._driver = None
+
+    def open(self) -> None:
+        """Start the synth and its audio output; AudioError if the output did not open."""
+        import fluidsynth
+
+        self.close()
+        out = self.output
+        driver = {"audio.driver": out.driver, "audio.period-size": int(out.period_size),
+                  "audio.periods": int(out.periods)}
+        if out.driver == "alsa":
+            driver["audio.alsa.device"] = out.device
+        synth, seq, dest = open_synth(self.settings, **driver)
+        synth.program_change(CUE_CHANNEL, CUE_PROGRAM)
+        try:
+            handle = self._start_output(fluidsynth, synth)
+        except AudioError:
+            seq.delete()
+            synth.delete()
+            raise
+        self._control_change, self._remove_events = _bind(fluidsynth)
+        self._fs = fluidsynth
+        self._synth, self._seq, self._dest, self._driver = synth, seq, dest, handle
+        log.info("audio: %s %s, %d Hz, %d x %d frames", out.driver,
+                 out.audio_file if out.driver == "file" else out.device,
+                 self.settings.sample_rate_hz, synth.get_setting("audio.period-size"),
+                 synth.get_setting("audio.periods"))
+
+    def _start_output(self, fluidsynth, synth):
+        out = self.output
+        if out.driver == "file":
+            if out.audio_file is None:
+                raise AudioError("audio: the file output needs an audio file")
+            return PacedFileOutput(synth, out.audio_file, self.settings.sample_rate_hz)
+        # Our own driver, not Synth.start(): that returns 0 when the device failed and opens
+        # an ALSA MIDI input we do not want.
+        handle = fluidsynth.new_fluid_audio_driver(synth.settings, synth.synth)
+        if not handle:
+            raise AudioError(f"audio: the {out.driver} output {out.device!r} did not open")
+        return handle
+
+    @property
+    def is_open(self) -> bool:
+        return self._driver is not None
+
+    def now(self) -> int:
+        """The audio clock: samples rendered so far."""
+        return self._seq.get_tick()
+
+    def note_on(self, tick: int, midi: int, velocity: int, channel: int = PIANO_CHANNEL) -> None:
+        self._seq.note_on(tick, channel, midi, velocity, dest=self._dest)
+
+    def note_off(self, tick: int, midi: int, channel: int = PIANO_CHANNEL) -> None:
+        self._seq.note_off(tick, channel, midi, dest=self._dest)
+
+    def volume(self, tick: int, value: int, channel: int = PIANO_CHANNEL) -> None:
+        evt = self._seq._create_event(-1, self._dest)
+        self._control_change(evt, channel, _VOLUME_CC, int(value))
+        self._seq._schedule_event(evt, tick)
+        self._fs.delete_fluid_event(evt)
+
+    def fade_out(self, tick: int, duration_ticks: int, midi: int | None, steps: int = 8) -> None:
+        """Volume down to 0 over `duration_ticks`, then the note off and volume back up."""
+        for i in range(1, steps + 1):
+            self.volume(tick + duration_ticks * i // steps, _FULL_VOLUME * (steps - i) // steps)
+        end = tick + duration_ticks
+        if midi is not None:
+            self.note_off(end, midi)
+        self.volume(end + 1, _FULL_VOLUME)
+
+    def silence(self) -> None:
+        """Drop every scheduled event and cut every sounding note now."""
+        if self._seq is not None:
+            self._remove_events(self._seq.sequencer, -1, -1, -1)
+            for channel in (PIANO_CHANNEL, CUE_CHANNEL):
+                self._synth.all_sounds_off(channel)
+                self._synth.cc(channel, _VOLUME_CC, _FULL_VOLUME)
+
+    def close(self) -> None:
+        """Silence, then stop the output; idempotent."""
+        if self._synth is None:
+            return
+        self.silence()
+        if isinstance(self._driver, PacedFileOutput):
+            self._driver.close()
+        else:
+            self._fs.delete_fluid_audio_driver(self._driver)
+        self._seq.delete()
+        self._synth.delete()
+        self._synth = self._seq = self._dest = self._driver = None
