@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
 ROOTFS_TARBALL = "rootfs-bookworm-v1.tar"
 SSH_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
@@ -96,7 +97,11 @@ class Machine:
         raise RuntimeError(f"no SSH into the container after {timeout_s} s:\n" + self.console_tail())
 
     def _provision_like_a_fresh_pi(self) -> None:
-        """What Raspberry Pi Imager sets up: user pi with sudo, sshd with our key."""
+        """What Raspberry Pi Imager sets up: user pi with sudo, sshd with our key. Plus this
+        host's extra CA certificates (a TLS-inspecting egress proxy), so apt and pip inside
+        reach their registries as the host does."""
+        for cert in LOCAL_CA_DIR.glob("*.crt"):
+            shutil.copy(cert, self.root / "usr/local/share/ca-certificates" / cert.name)
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)],
                        check=True)
         run_in_root = ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
@@ -110,6 +115,8 @@ class Machine:
             "chmod 440 /etc/sudoers.d/010_pi-nopasswd\n"
             f"printf 'Port {self.ssh_port}\\nListenAddress 127.0.0.1\\nPasswordAuthentication no\\n'"
             " > /etc/ssh/sshd_config.d/test.conf\n"
+            "update-ca-certificates >/dev/null\n"
+            "printf '[global]\\ncert = /etc/ssl/certs/ca-certificates.crt\\n' > /etc/pip.conf\n"
         )
         subprocess.run(run_in_root + [script], check=True, stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=60)
