@@ -87,6 +87,8 @@ def save(seq: PoseSequence, path: str | Path) -> None:
 
 
 def _open_npz(path: Path) -> np.lib.npyio.NpzFile:
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: not a .npz pose file (expected a numpy .npz archive)")
     try:
         return np.load(path, allow_pickle=False)
     except FileNotFoundError:
