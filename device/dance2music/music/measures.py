@@ -49,11 +49,14 @@ def note_onsets_s(notes: np.ndarray, k: int, fps: float) -> np.ndarray:
 
 
 def dance_beats_s(vectors: np.ndarray, fps: float) -> np.ndarray:
-    """Kinematic beats: local minima of the joints' summed speed."""
-    joints = np.asarray(vectors).reshape(len(vectors), -1, 2)
-    speed = np.linalg.norm(np.diff(joints, axis=0), axis=-1).sum(axis=-1)
+    """Kinematic beats: local minima of the joints' summed speed (central differences, so
+    the speed belongs to the frame itself)."""
+    joints = np.asarray(vectors, dtype=np.float64).reshape(len(vectors), -1, 2)
+    if len(joints) < 3:
+        return np.zeros(0)
+    speed = np.linalg.norm(np.gradient(joints, axis=0), axis=-1).sum(axis=-1)
     order = max(1, round(BEAT_ORDER_S * fps))
-    return (argrelextrema(speed, np.less, order=order)[0] + 1) / fps
+    return argrelextrema(speed, np.less, order=order)[0] / fps
 
 
 def beat_align_score(vectors: np.ndarray, notes: np.ndarray, k: int, fps: float) -> float:

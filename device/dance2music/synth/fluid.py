@@ -30,6 +30,7 @@ class SynthSettings:
     sample_rate_hz: int = 48000
     gain: float = 0.8  # one piano line peaks near -10 dBFS
     polyphony: int = 32  # a melody needs few voices; fewer voices cap worst-case CPU
+    reverb: bool = True
 
 
 def _import_fluidsynth():
@@ -53,6 +54,7 @@ def open_synth(settings: SynthSettings, **driver_settings):
            "synth.dynamic-sample-loading": 1,  # load only the piano's samples: ~20 ms, +17 MiB
            "synth.lock-memory": 0,  # mlock fails for an unprivileged service
            "synth.chorus.active": 0,
+           "synth.reverb.active": int(settings.reverb),
            "synth.cpu-cores": 1,
            **driver_settings},
     )
