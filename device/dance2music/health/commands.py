@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dance2music.config import MODES
 from dance2music.errors import InputError
 
-MODES = ("live", "greedy", "baseline", "replay", "standby")
 PLAIN_COMMANDS = ("next", "standby", "wake")
 
 
