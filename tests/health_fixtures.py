@@ -37,3 +37,14 @@ class SnapshotSource:
         if self.fail_submit:
             raise RuntimeError("command queue full")
         self.commands.append(command)
+
+
+PLATFORM = {"cpu_temperature_c": 51.5, "throttling": {"raw": "0x0", "throttled": False}}
+
+
+def make_server(source: SnapshotSource, stall_after_s: float = 0.5, **kwargs):
+    """A HealthServer on an ephemeral loopback port fed by `source`, with fixed platform readings."""
+    from dance2music.health.server import HealthServer
+
+    return HealthServer(source.snapshot, source.submit, port=0, stall_after_s=stall_after_s,
+                        platform_readings=lambda: PLATFORM, **kwargs)

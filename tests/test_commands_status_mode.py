@@ -11,8 +11,7 @@ import pytest
 
 from dance2music.commands import mode, status
 from dance2music.errors import Dance2MusicError
-from dance2music.health.server import HealthServer
-from health_fixtures import SnapshotSource
+from health_fixtures import SnapshotSource, make_server
 
 
 def parse(module, argv):
@@ -28,9 +27,7 @@ def source():
 
 @pytest.fixture
 def url(source):
-    with HealthServer(source.snapshot, source.submit, port=0, stall_after_s=1.0,
-                      platform_readings=lambda: {"cpu_temperature_c": 47.0, "throttling": None}
-                      ) as srv:
+    with make_server(source, stall_after_s=1.0) as srv:
         yield "http://%s:%d" % srv.address
 
 
@@ -48,7 +45,7 @@ def test_healthy_summary_exit_0(url, capsys):
     assert "dance2music 0.1.0: healthy" in out
     assert "end-to-end p50/p99 14/24 ms (fixed L 250.0 ms), 1 deadline misses" in out
     assert "camera up, pose up, composer up, audio up" in out
-    assert "47.0 °C" in out and "pose.xml sha256 abababababab" in out
+    assert "51.5 °C, throttling: none" in out and "pose.xml sha256 abababababab" in out
 
 
 def test_component_down_is_degraded_exit_1(url, source, capsys):

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dance2music.errors import Dance2MusicError
 from dance2music.health.server import HealthServer
-from health_fixtures import SnapshotSource
+from health_fixtures import SnapshotSource, make_server
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def source():
 
 @pytest.fixture
 def server(source):
-    with HealthServer(source.snapshot, source.submit, port=0, stall_after_s=0.5,
-                      platform_readings=lambda: {"cpu_temperature_c": 51.5,
-                                                 "throttling": {"raw": "0x0", "throttled": False}}
-                      ) as srv:
+    with make_server(source) as srv:
         yield srv
 
 
