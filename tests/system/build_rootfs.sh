@@ -14,6 +14,5 @@ debootstrap --variant=minbase \
   --include=systemd,systemd-sysv,dbus,openssh-server,sudo,python3,python3-apt,python3-venv,python3-packaging,ca-certificates,iproute2,procps \
   bookworm "$work/root" http://deb.debian.org/debian
 echo dance-test > "$work/root/etc/hostname"
-# The box has no console login to wait for; sshd comes from socket-less service.
 tar -C "$work/root" --numeric-owner -cf "$tarball.part" .
 mv "$tarball.part" "$tarball"

@@ -131,6 +131,10 @@ def test_service_is_active_ready_with_status(machine):
     status = wait_for(lambda: machine.systemctl_show("dance2music", "StatusText")["StatusText"],
                       30, "a STATUS= line")
     assert status.startswith("mode ") and " fps" in status, status
+    # stderr is the journal there, so records go through the JournalHandler with their fields.
+    records = [json.loads(line) for line in machine.ssh(
+        "sudo journalctl -u dance2music -o json -n 200 --no-pager").stdout.splitlines()]
+    assert any(r.get("LOGGER", "").startswith("dance2music.") for r in records)
     groups = machine.ssh("id -nG dance2music").stdout.split()
     assert "video" in groups and "audio" in groups and "gpio" not in groups  # only existing ones
 
