@@ -139,6 +139,16 @@ def test_service_is_active_ready_with_status(machine):
     assert "video" in groups and "audio" in groups and "gpio" not in groups  # only existing ones
 
 
+def test_installed_unit_with_host_drop_in_verifies_and_scores(machine):
+    """The unit as installed, with the role's rendered drop-in, under the machine's systemd."""
+    result = machine.ssh("systemd-analyze verify dance2music.service 2>&1")
+    assert result.stdout.strip() == ""
+    out = machine.ssh("systemd-analyze security --no-pager dance2music.service").stdout
+    score = float(re.search(r"Overall exposure level for dance2music.service: (\d+\.\d+)", out)[1])
+    TIMINGS["installed_exposure"] = score
+    assert score <= 2.0
+
+
 def test_health_endpoints_answer(machine, health_port):
     assert get(health_port, "/healthz")[0] == 200
     status, body = wait_for(lambda: (lambda r: r if r[0] == 200 else None)(get(health_port, "/readyz")),
