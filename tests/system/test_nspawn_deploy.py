@@ -35,7 +35,7 @@ pytestmark = [
                               "the service cannot start without them"),
 ]
 
-TIMINGS: dict[str, float] = {}
+FIGURES: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,8 @@ def machine():
         box.stop()
         assert box.process is None or box.process.poll() is not None
         assert not box.workdir.exists() and box.mounts() == []
-        if TIMINGS:
-            print("\nnspawn deploy timings (s): " + json.dumps(TIMINGS))
+        if FIGURES:
+            print("\nnspawn deploy figures (seconds; exposure): " + json.dumps(FIGURES))
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def wait_for(predicate, timeout_s: float, what: str):
 
 def test_first_playbook_run_installs_and_starts(machine, inventory):
     result, seconds = run_playbook(inventory)
-    TIMINGS["first_run_s"] = round(seconds, 1)
+    FIGURES["first_run_s"] = round(seconds, 1)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     counts = recap(result.stdout)
     assert counts["failed"] == 0 and counts["changed"] > 0
@@ -145,7 +145,7 @@ def test_installed_unit_with_host_drop_in_verifies_and_scores(machine):
     assert result.stdout.strip() == ""
     out = machine.ssh("systemd-analyze security --no-pager dance2music.service").stdout
     score = float(re.search(r"Overall exposure level for dance2music.service: (\d+\.\d+)", out)[1])
-    TIMINGS["installed_exposure"] = score
+    FIGURES["installed_exposure"] = score
     assert score <= 2.0
 
 
@@ -174,7 +174,7 @@ def test_watchdog_restarts_a_frozen_process(machine, health_port):
                               and p["ActiveState"] == "active" else None)(
         machine.systemctl_show("dance2music", "MainPID", "NRestarts", "ActiveState")),
         90, "the watchdog to restart the service")
-    TIMINGS["watchdog_restart_s"] = round(time.monotonic() - start, 1)
+    FIGURES["watchdog_restart_s"] = round(time.monotonic() - start, 1)
     assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
     assert after["MainPID"] != before["MainPID"]
     journal = machine.ssh("sudo journalctl -u dance2music --no-pager -o cat").stdout
@@ -184,7 +184,7 @@ def test_watchdog_restarts_a_frozen_process(machine, health_port):
 
 def test_second_playbook_run_changes_nothing(machine, inventory):
     result, seconds = run_playbook(inventory)
-    TIMINGS["second_run_s"] = round(seconds, 1)
+    FIGURES["second_run_s"] = round(seconds, 1)
     assert result.returncode == 0, result.stdout[-6000:]
     counts = recap(result.stdout)
     assert counts["changed"] == 0, result.stdout[-6000:]
