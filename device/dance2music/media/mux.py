@@ -17,6 +17,7 @@ import numpy as np
 from dance2music.errors import InputError
 from dance2music.files import atomic_path
 
+VIDEO_FORMATS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
 _AUDIO_CODEC = {".webm": "libopus"}  # everything else gets AAC
 _VIDEO_CODEC = {".webm": "libvpx-vp9"}  # re-encoding: everything else gets H.264
 _AUDIO_FRAME = 1024
@@ -83,25 +84,26 @@ class _AudioFeed:
 
     _LEAD_S = 0.5
 
-    def __init__(self, out, suffix: str, audio: np.ndarray, sample_rate_hz: int):
+    def __init__(self, out, suffix: str, audio: np.ndarray, sample_rate_hz: int, start_s: float):
         self.out, self.audio, self.rate = out, audio, sample_rate_hz
+        self.offset = round(start_s * sample_rate_hz)  # the video's first frame
         self.stream = out.add_stream(_AUDIO_CODEC.get(suffix, "aac"), rate=sample_rate_hz)
         self.stream.layout = "stereo"
         self.pos = 0
 
     def until(self, time_s: float) -> None:
-        stop = min(len(self.audio), int((time_s + self._LEAD_S) * self.rate))
+        stop = min(len(self.audio), int((time_s + self._LEAD_S) * self.rate) - self.offset)
         while self.pos < stop:
             block = np.ascontiguousarray(self.audio[self.pos:self.pos + _AUDIO_FRAME].reshape(1, -1))
             frame = av.AudioFrame.from_ndarray(block, format="s16", layout="stereo")
             frame.sample_rate = self.rate
-            frame.pts = self.pos
+            frame.pts = self.offset + self.pos
             frame.time_base = Fraction(1, self.rate)
             self._mux(self.stream.encode(frame))
             self.pos += _AUDIO_FRAME
 
     def finish(self) -> None:
-        self.until(len(self.audio) / self.rate)
+        self.until((self.offset + len(self.audio)) / self.rate)
         self._mux(self.stream.encode(None))
 
     def _mux(self, packets) -> None:
@@ -149,12 +151,13 @@ def write_video_with_music(video: Path, output: Path, audio: np.ndarray, sample_
     """Write `output`: `video`'s picture with `audio` (int16 stereo, starting at the first
     frame) as its only sound. Returns whether the video stream was copied (not re-encoded)."""
     suffix = output.suffix.lower()
+    start_s, _ = video_span_s(video)
     attempts = [False, True] if draw is None else [True]
     for reencode in attempts:
         try:
             with atomic_path(output) as tmp, _open(video) as src, av.open(str(tmp), "w") as out:
                 def make_feed():
-                    return _AudioFeed(out, suffix, audio, sample_rate_hz)
+                    return _AudioFeed(out, suffix, audio, sample_rate_hz, start_s)
                 if reencode:
                     _encode_video(src, out, suffix, draw, make_feed)
                 else:
