@@ -91,13 +91,8 @@ def _run_folder(args) -> int:
     options = _options(args)
     failed = []
     for video in videos:
-        outputs = [out_dir / (video.stem + ext) for ext in (formats or [video.suffix.lower()])]
-        if any(o.suffix.lower() in VIDEO_FORMATS + (".avi",) and o.resolve() == video.resolve()
-               for o in outputs):
-            print(f"dance2music compose: error: {video}: output would overwrite the input",
-                  file=sys.stderr)
-            failed.append(video)
-            continue
+        own = video.suffix.lower() if video.suffix.lower() in VIDEO_FORMATS else ".mp4"
+        outputs = [out_dir / (video.stem + ext) for ext in (formats or [own])]
         try:
             compose_video(video, outputs, options, progress=sys.stderr.isatty())
             for path in outputs:

@@ -116,9 +116,11 @@ def _copy_video(src, out, make_feed) -> None:
     copy = out.add_stream_from_template(stream)
     feed = make_feed()
     for packet in src.demux(stream):
-        if packet.dts is None:  # the demuxer's final flush packet
+        if packet.size == 0:  # the demuxer's final flush packet
             continue
-        feed.until(float(packet.dts * stream.time_base))
+        stamp = packet.dts if packet.dts is not None else packet.pts  # Matroska: pts only
+        if stamp is not None:
+            feed.until(float(stamp * stream.time_base))
         packet.stream = copy
         out.mux(packet)
     feed.finish()
