@@ -19,6 +19,7 @@ COMMANDS = (
     "dance2music.commands.config",
     "dance2music.commands.status",
     "dance2music.commands.mode",
+    "dance2music.commands.poses",
 )
 
 
