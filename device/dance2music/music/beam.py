@@ -10,7 +10,7 @@ import numpy as np
 from dance2music.errors import InputError
 from dance2music.music.composer import DEFAULT_K, DEFAULT_WINDOW, Composer, check_dance
 from dance2music.music.scale import FIRST_NOTE, NUM_NOTES
-from dance2music.music.similarity import DanceNotes
+from dance2music.music.similarity import DanceNotes, QuantisedDance
 
 _CANDIDATES = np.arange(NUM_NOTES)
 
@@ -37,6 +37,7 @@ class BeamSearch(Composer):
     def compose(self, vectors: np.ndarray) -> np.ndarray:
         dance = DanceNotes(check_dance(vectors, self.k), self.k)
         n = dance.num_notes
+        moments = QuantisedDance(dance, self.window)
         keep = self.window - 1  # notes of a beam that the next window still sees
         tails = np.full((1, min(keep, 1)), self.first_note, dtype=np.int64)
         parents = np.zeros((n, self.beam_width), dtype=np.int64)
@@ -44,7 +45,7 @@ class BeamSearch(Composer):
         chosen[0, 0] = self.first_note
         for t in range(1, n):
             start = max(0, t - keep)
-            stats = dance.window(start, t + 1)
+            stats = moments.window(start, t + 1)
             beams = len(tails)
             cands = np.empty((beams * NUM_NOTES, tails.shape[1] + 1), dtype=np.int64)
             cands[:, :-1] = np.repeat(tails, NUM_NOTES, axis=0)

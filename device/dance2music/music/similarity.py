@@ -10,6 +10,12 @@ blocks, so every sum Pearson needs reduces to sums of D over note blocks:
 with C the block sums of D - mean(D) and var_D the sum of (D - mean D)^2. The block sums
 factor too: the sum of cos(p_i, p_j) over frames i of note a and j of note b is s_a . s_b,
 with s_a the sum of note a's unit pose vectors. A candidate costs w^2 operations, not (wk)^2.
+
+Search ranks candidates with `ExactWindow` instead: D quantised to multiples of 2^-16 makes
+every moment Pearson needs an exact integer, and the music matrix is reduced to its primitive
+integer form (Pearson ignores affine changes of M). Candidates whose correlations are equal in
+exact arithmetic - mirrored or transposed melodies, swapped identical poses - then get
+bit-identical scores, so ties break by candidate order alone, as the literal search's do.
 """
 
 from __future__ import annotations
@@ -64,10 +70,13 @@ class WindowStats:
         notes = np.asarray(notes)
         w = notes.shape[-1]
         m = music_affinity(notes)
-        cov = np.einsum("...ab,ab->...", m, self.centred)
-        m_sum = m.sum(axis=(-2, -1))
+        flat = m.reshape(m.shape[:-2] + (w * w,))
+        # An elementwise product and a per-row sum, not einsum/BLAS: candidates with equal
+        # music matrices must score bit-identically so that ties break by candidate order.
+        cov = (flat * self.centred.ravel()).sum(axis=-1)
         # Exact in floating point: every m is a multiple of 1/4.
-        var_m = w * w * np.einsum("...ab,...ab->...", m, m) - m_sum * m_sum
+        m_sum = flat.sum(axis=-1)
+        var_m = w * w * (flat * flat).sum(axis=-1) - m_sum * m_sum
         if self.var_d <= ZERO_VARIANCE * (w * self.k) ** 2:
             return np.zeros(cov.shape)
         denom = np.sqrt(self.var_d * self.k * self.k * var_m) / w
@@ -88,3 +97,98 @@ class DanceNotes:
     def window(self, start: int, stop: int) -> WindowStats:
         """Statistics of D over the frames of notes [start, stop)."""
         return WindowStats(self.units[start:stop])
+
+
+SIMILARITY_QUANTUM = 2.0**-16
+
+
+class ExactWindow:
+    """Integer moments of the quantised dance matrix over a window of w whole notes."""
+
+    __slots__ = ("blocks", "size", "sum_d", "var_d", "k")
+
+    def __init__(self, blocks: np.ndarray, sum_sq: int, k: int):
+        """`blocks`: (w, w) int64 block sums of the quantised D; `sum_sq`: sum of its squares."""
+        w = len(blocks)
+        self.k = k
+        self.size = (w * k) ** 2
+        self.blocks = blocks.astype(np.float64)
+        self.sum_d = float(blocks.sum())
+        self.var_d = self.size * int(sum_sq) - int(blocks.sum()) ** 2  # exact (Python int)
+
+    @classmethod
+    def from_units(cls, units: np.ndarray) -> ExactWindow:
+        """From (w, k, dim) unit pose vectors of the window's frames, note by note."""
+        w, k, _ = units.shape
+        frames = units.reshape(w * k, -1)
+        d = quantise(frames @ frames.T)
+        return cls(d.reshape(w, k, w, k).sum(axis=(1, 3)), int((d * d).sum()), k)
+
+    def correlations(self, notes: np.ndarray) -> np.ndarray:
+        """Pearson correlation for candidate note windows (c, w): 0 where either matrix is
+        constant. Equal in exact arithmetic implies bit-identical here."""
+        notes = np.asarray(notes)
+        w = notes.shape[-1]
+        upper = _upper_pairs(w)
+        # Integer-valued float64 is exact below 2^53 whatever the summation order: every sum
+        # here stays below 2^43 for windows up to 60 x 60 frames.
+        dist = np.abs(notes[:, upper[0]] - notes[:, upper[1]]).astype(np.float64)
+        present = sum((dist == d).any(axis=1) << (d - 1) for d in range(1, NUM_NOTES))
+        scale = _GCD_OF_PRESENT[present]
+        music = dist / scale[:, None]  # primitive integer form of |a - b|: M up to affinity
+        k2 = self.k * self.k
+        # M is symmetric with a zero diagonal (in this form): twice the upper triangle.
+        sum_m = 2 * k2 * music.sum(axis=1)
+        cov = self.sum_d * sum_m - 2 * self.size * (music @ self.blocks[upper])
+        var_m = 2 * self.size * k2 * np.einsum("ij,ij->i", music, music) - sum_m * sum_m
+        return pearson_from_moments(cov, float(self.var_d), var_m)
+
+
+def _gcd_table() -> np.ndarray:
+    """gcd of the note distances present, indexed by a bit mask of distances 1..4."""
+    table = np.ones(1 << (NUM_NOTES - 1))
+    for mask in range(1, len(table)):
+        table[mask] = np.gcd.reduce([d for d in range(1, NUM_NOTES) if mask >> (d - 1) & 1])
+    return table
+
+
+_GCD_OF_PRESENT = _gcd_table()
+_UPPER_PAIRS = {}
+
+
+def _upper_pairs(w: int) -> tuple[np.ndarray, np.ndarray]:
+    if w not in _UPPER_PAIRS:
+        _UPPER_PAIRS[w] = np.triu_indices(w, 1)
+    return _UPPER_PAIRS[w]
+
+
+def quantise(similarity: np.ndarray) -> np.ndarray:
+    return np.rint(similarity / SIMILARITY_QUANTUM).astype(np.int64)
+
+
+class QuantisedDance:
+    """Block sums of the quantised D between every note and the `window - 1` notes before it,
+    computed once, so each search step only gathers its window."""
+
+    def __init__(self, dance: DanceNotes, window: int):
+        u, n = dance.units, dance.num_notes
+        self.k = dance.k
+        self.lag_sums = np.zeros((n, window), dtype=np.int64)  # [a, lag]: block (a, a - lag)
+        self.lag_sq = np.zeros((n, window), dtype=np.int64)
+        for lag in range(min(window, n)):
+            d = quantise(np.einsum("nid,njd->nij", u[lag:], u[: n - lag]))
+            self.lag_sums[lag:, lag] = d.sum(axis=(1, 2))
+            self.lag_sq[lag:, lag] = (d * d).sum(axis=(1, 2))
+
+    def window(self, start: int, stop: int) -> ExactWindow:
+        notes = np.arange(start, stop)
+        later = np.maximum(notes[:, None], notes[None, :])
+        lag = np.abs(notes[:, None] - notes[None, :])
+        sum_sq = int(self.lag_sq[later, lag].sum())
+        return ExactWindow(self.lag_sums[later, lag], sum_sq, self.k)
+
+
+def pearson_from_moments(cov: np.ndarray, var_d: float, var_m: np.ndarray) -> np.ndarray:
+    """cov / sqrt(var_d * var_m) from exact integer moments; 0 where a variance is 0."""
+    denom = np.sqrt(var_d * var_m)
+    return np.divide(cov, denom, out=np.zeros(len(cov)), where=denom > 0)

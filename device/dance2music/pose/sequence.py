@@ -21,6 +21,9 @@ from dance2music.files import atomic_path
 from dance2music.pose.skeleton import NUM_JOINTS, coco17_to_coco18
 
 TARGET_FPS = 30.0
+# Capture timestamps are rounded (AIST++: to the microsecond), so a frame stamped up to this
+# much after a grid time still counts as captured at it.
+_TIMESTAMP_TOLERANCE_S = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,9 +70,9 @@ class PoseSequence:
         times = self.times()
         if self.timestamps_s is None and np.isclose(self.fps, fps):
             return self
-        n = int(np.floor(times[-1] * fps + 1e-6)) + 1
+        n = int(np.floor((times[-1] + _TIMESTAMP_TOLERANCE_S) * fps)) + 1
         grid = np.arange(n) / fps
-        idx = np.searchsorted(times, grid + 1e-9, side="right") - 1
+        idx = np.searchsorted(times, grid + _TIMESTAMP_TOLERANCE_S, side="right") - 1
         return PoseSequence(self.keypoints[idx], fps, self.image_size)
 
 
@@ -87,6 +90,8 @@ def save(seq: PoseSequence, path: str | Path) -> None:
 
 
 def _open_npz(path: Path) -> np.lib.npyio.NpzFile:
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: not a .npz pose file (expected a numpy .npz archive)")
     try:
         return np.load(path, allow_pickle=False)
     except FileNotFoundError:

@@ -1,0 +1,46 @@
+"""Where the committed model files live, and their integrity check against the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from dance2music.errors import ModelError
+
+# The package is installed (editable) from the repository, whose models/int8/ holds the files;
+# a deployment may put them elsewhere.
+_REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "int8"
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("DANCE2MUSIC_MODEL_DIR", _REPO_MODEL_DIR))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified(path: Path, expected_sha256: str) -> Path:
+    """`path`, after checking that it exists and its sha256 is the manifest's."""
+    if not path.is_file():
+        raise ModelError(f"{path}: model file missing")
+    actual = sha256_of(path)
+    if actual != expected_sha256:
+        raise ModelError(f"{path}: checksum mismatch (sha256 {actual}, manifest says "
+                         f"{expected_sha256}): the file is corrupt or not the one built")
+    return path
+
+
+def load_manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"{path}: manifest missing") from None
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{path}: unreadable manifest ({e})") from None

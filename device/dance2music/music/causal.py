@@ -1,0 +1,104 @@
+"""Causal composers: each note decided from the past alone, so they can play live.
+
+- greedy: the note that maximises the local-window correlation, assuming the last pose holds
+  over the coming interval (a strong non-learned online reference);
+- baseline: the paper's: a random note when the poses at the two ends of the last interval are
+  less similar than a threshold (the 80th percentile over training dances), else hold;
+- random and constant: the trivial references of the evaluation tables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dance2music.errors import ModelError
+from dance2music.music.composer import DEFAULT_K, DEFAULT_WINDOW, CausalComposer
+from dance2music.music.scale import FIRST_NOTE, NUM_NOTES
+from dance2music.music.similarity import ExactWindow, unit_rows
+
+_CANDIDATES = np.arange(NUM_NOTES)
+
+
+class GreedyComposer(CausalComposer):
+    name = "greedy"
+
+    def __init__(self, k: int = DEFAULT_K, window: int = DEFAULT_WINDOW):
+        self.k = k
+        self.history_notes = window - 1  # the window is these notes plus the candidate
+
+    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        held = len(notes) * self.k  # frames of the notes in the window
+        frames = np.concatenate([recent[len(recent) - held:], np.repeat(recent[-1:], self.k, 0)])
+        units = unit_rows(frames).reshape(len(notes) + 1, self.k, -1)
+        cands = np.concatenate([np.broadcast_to(notes, (NUM_NOTES, len(notes))),
+                                _CANDIDATES[:, None]], axis=1)
+        return int(np.argmax(ExactWindow.from_units(units).correlations(cands)))
+
+
+class _Seeded(CausalComposer):
+    def __init__(self, k: int = DEFAULT_K, seed: int = 0):
+        self.k = k
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        self._rng = np.random.default_rng(self.seed)
+
+
+def interval_similarity(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Cosine similarity of the poses at the two ends of every whole k-frame interval."""
+    n = len(vectors) // k
+    u = unit_rows(vectors[: n * k]).reshape(n, k, -1)
+    return np.einsum("nd,nd->n", u[:, 0], u[:, -1])
+
+
+class BaselineComposer(_Seeded):
+    name = "baseline"
+    history_notes = 1
+
+    def __init__(self, threshold: float, k: int = DEFAULT_K, seed: int = 0):
+        self.threshold = threshold
+        super().__init__(k, seed)
+
+    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        if interval_similarity(recent[-self.k:], self.k)[0] < self.threshold:
+            return int(self._rng.integers(NUM_NOTES))
+        return int(notes[-1])
+
+
+class RandomComposer(_Seeded):
+    name = "random"
+    history_notes = 1
+
+    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        return int(self._rng.integers(NUM_NOTES))
+
+
+class ConstantComposer(CausalComposer):
+    name = "constant"
+    history_notes = 1
+
+    def __init__(self, k: int = DEFAULT_K):
+        self.k = k
+
+    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        return FIRST_NOTE
+
+
+def load_baseline_threshold(path: Path, representation: str = "paper") -> float:
+    """The threshold for a pose representation, stored with the model data by
+    models/baseline.py."""
+    try:
+        data = json.loads(Path(path).read_text())
+        threshold = float(data["thresholds"][representation])
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing (build it with `python -m models.baseline`)") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise ModelError(f"{path}: expected JSON with a numeric 'thresholds.{representation}'"
+                         f" ({type(e).__name__}: {e})") from None
+    if not -1.0 <= threshold <= 1.0:
+        raise ModelError(f"{path}: threshold {threshold} is not a cosine similarity in [-1, 1]")
+    return threshold

@@ -1,0 +1,29 @@
+"""Composers by name, as the command line and the live modes choose them."""
+
+from __future__ import annotations
+
+from dance2music.artefacts import model_dir
+from dance2music.errors import InputError
+from dance2music.music.beam import BeamSearch
+from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
+                                      RandomComposer, load_baseline_threshold)
+from dance2music.music.composer import DEFAULT_K, Composer
+from dance2music.pose.features import Representation
+
+COMPOSER_NAMES = ("beam", "greedy", "baseline", "random", "constant")
+
+
+def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
+                  representation: Representation = "paper") -> Composer:
+    if name == "beam":
+        return BeamSearch(k=k, beam_width=beam_width)
+    if name == "greedy":
+        return GreedyComposer(k=k)
+    if name == "baseline":
+        threshold = load_baseline_threshold(model_dir() / "baseline.json", representation)
+        return BaselineComposer(threshold, k=k, seed=seed)
+    if name == "random":
+        return RandomComposer(k=k, seed=seed)
+    if name == "constant":
+        return ConstantComposer(k=k)
+    raise InputError(f"composer: expected one of {', '.join(COMPOSER_NAMES)}, got {name!r}")

@@ -1,0 +1,1 @@
+"""Pictures of a composition for people to look at."""

@@ -1,0 +1,1 @@
+"""Sound: FluidSynth piano rendering, MIDI files, and onset analysis of rendered audio."""

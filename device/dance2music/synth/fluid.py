@@ -1,0 +1,90 @@
+"""FluidSynth set-up shared by offline rendering and the live sink, and offline rendering.
+
+Notes are scheduled through FluidSynth's sequencer on the rendered-sample clock
+(use_system_timer=False, one tick per sample), so onsets are sample-exact; see
+shared/notes/audio.md for the pyfluidsynth traps worked around here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from dance2music.errors import Dance2MusicError
+from dance2music.synth.score import TimedNote
+
+DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")  # Debian fluid-soundfont-gm, MIT
+PIANO_CHANNEL = 0
+_RENDER_CHUNK = 4096
+
+
+class AudioError(Dance2MusicError, RuntimeError):
+    """FluidSynth, its SoundFont or the audio output cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthSettings:
+    soundfont: Path = DEFAULT_SOUNDFONT
+    sample_rate_hz: int = 48000
+    gain: float = 0.8  # one piano line peaks near -10 dBFS
+    polyphony: int = 32  # a melody needs few voices; fewer voices cap worst-case CPU
+    reverb: bool = True
+
+
+def _import_fluidsynth():
+    try:
+        import fluidsynth
+    except ImportError as e:  # pyfluidsynth raises ImportError when libfluidsynth is missing
+        raise AudioError(f"FluidSynth is not available ({e}); install libfluidsynth3") from None
+    return fluidsynth
+
+
+def open_synth(settings: SynthSettings, **driver_settings):
+    """A FluidSynth synth with the grand piano on channel 0, and its sequencer on the
+    rendered-sample clock. Returns (synth, sequencer, synth destination id)."""
+    fluidsynth = _import_fluidsynth()
+    if not settings.soundfont.is_file():
+        raise AudioError(f"{settings.soundfont}: SoundFont missing (Debian: fluid-soundfont-gm)")
+    synth = fluidsynth.Synth(
+        gain=settings.gain,
+        samplerate=float(settings.sample_rate_hz),
+        **{"synth.polyphony": int(settings.polyphony),  # ints: float values are ignored
+           "synth.dynamic-sample-loading": 1,  # load only the piano's samples: ~20 ms, +17 MiB
+           "synth.lock-memory": 0,  # mlock fails for an unprivileged service
+           "synth.chorus.active": 0,
+           "synth.reverb.active": int(settings.reverb),
+           "synth.cpu-cores": 1,
+           **driver_settings},
+    )
+    sfid = synth.sfload(str(settings.soundfont))
+    if sfid == -1:
+        synth.delete()
+        raise AudioError(f"{settings.soundfont}: FluidSynth cannot load this SoundFont")
+    synth.program_select(PIANO_CHANNEL, sfid, 0, 0)
+    seq = fluidsynth.Sequencer(time_scale=settings.sample_rate_hz, use_system_timer=False)
+    dest = seq.register_fluidsynth(synth)  # without it scheduled notes are silently dropped
+    return synth, seq, dest
+
+
+def render(notes: list[TimedNote], settings: SynthSettings = SynthSettings(),
+           duration_s: float | None = None, tail_s: float = 1.0) -> np.ndarray:
+    """Render notes offline to int16 stereo samples (frames, 2), onsets sample-exact."""
+    end_s = duration_s if duration_s is not None else (notes[-1].end_s if notes else 0.0) + tail_s
+    total = int(round(end_s * settings.sample_rate_hz))
+    synth, seq, dest = open_synth(settings)
+    try:
+        origin = seq.get_tick()
+        tick = lambda s: origin + int(round(s * settings.sample_rate_hz))  # noqa: E731
+        for note in notes:
+            seq.note_on(tick(note.start_s), PIANO_CHANNEL, note.midi, note.velocity, dest=dest)
+            seq.note_off(tick(note.end_s), PIANO_CHANNEL, note.midi, dest=dest)
+        out = np.empty((total, 2), dtype=np.int16)
+        for pos in range(0, total, _RENDER_CHUNK):
+            n = min(_RENDER_CHUNK, total - pos)
+            out[pos:pos + n] = np.asarray(synth.get_samples(n), dtype=np.int16).reshape(n, 2)
+        return out
+    finally:
+        seq.delete()
+        synth.delete()

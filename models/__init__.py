@@ -1,0 +1,1 @@
+"""Recipes that build the model files in models/int8/ (build-time only, never on the device)."""
