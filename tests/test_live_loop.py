@@ -13,6 +13,7 @@ from dance2music.capture.source import CaptureError, FrameSource
 from dance2music.capture.video import VideoFileSource
 from dance2music.config import LoopSettings
 from dance2music.errors import ModelError
+from dance2music.live.audit import audit, scheduled_notes
 from dance2music.live.loop import GRID_FPS, LiveLoop
 from dance2music.live.stats import LiveStats
 from dance2music.modes.commands import CommandQueue
@@ -20,8 +21,6 @@ from dance2music.modes.cues import CUES
 from dance2music.music.causal import GreedyComposer
 from dance2music.music.scale import FIRST_NOTE, MIDI_NOTES
 from dance2music.synth.fluid import SynthSettings, render
-from dance2music.synth.onsets import detect_onsets
-from dance2music.synth.score import TimedNote
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 from dance2music.synth.wav import read_wav
 
@@ -72,14 +71,6 @@ def make_loop(tmp_path, pose, composer, source=None, **loop_settings):
     return loop, events
 
 
-def reference(events, total):
-    """The notes the loop scheduled, rendered offline at the same ticks."""
-    struck = [e for e in events if e.kind == "note" and e.struck]
-    notes = [TimedNote(e.onset / RATE, (nxt.onset if nxt else total) / RATE, e.midi)
-             for e, nxt in zip(struck, struck[1:] + [None])]
-    return render(notes, duration_s=total / RATE)
-
-
 def check_audio_on_grid(tmp_path, events):
     audio, rate = read_wav(tmp_path / "out.wav")
     assert rate == RATE
@@ -90,17 +81,14 @@ def check_audio_on_grid(tmp_path, events):
         assert e.onset - e.boundary == LATENCY_MS * RATE // 1000
     # Shutdown drops what was still scheduled: compare up to the last boundary the loop saw.
     end = min(len(audio), notes[-1].boundary)
-    expected = reference(events, end)
-    live, ref = audio[:end].astype(np.int32), expected[:end].astype(np.int32)
-    assert np.abs(live - ref).max() <= 1, "the live audio is not the grid-exact rendering"
+    expected = render(scheduled_notes(events, RATE, end, 0), duration_s=end / RATE)
     struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - RATE // 50]) / RATE
-    found, found_ref = detect_onsets(live, RATE), detect_onsets(ref, RATE)
-    assert len(found) == len(found_ref)
-    jitter_ms = np.abs(found - found_ref) * 1000  # live vs grid-exact: the loop's jitter
-    assert np.percentile(jitter_ms, 99) <= 1.0
+    result = audit(audio[:end], expected, struck_s, RATE)
+    assert result.max_sample_diff <= 1, "the live audio is not the grid-exact rendering"
+    assert result.found_live == result.found_reference
+    assert np.percentile(result.jitter_ms, 99) <= 1.0  # live vs grid-exact: the loop's jitter
     # Every note started is found at its scheduled onset, within the detector's resolution.
-    nearest_ms = np.array([np.abs(found - t).min() for t in struck_s]) * 1000
-    assert nearest_ms.max() < 6
+    assert result.nearest_ms.max() < 6
     return notes
 
 

@@ -48,7 +48,7 @@ class NoteEvent:
     `decided` is the composer's note (None: not decided: first note of a segment, replay, or
     skipped because already late); `played` the note sounding from `onset` (None: silence)."""
 
-    kind: str  # "note" or "cue"
+    kind: str  # "note", "cue" or "fade" (to silence over fade_ms from `onset`)
     n: int  # boundary index (cue: note of the motif)
     boundary: int  # audio tick
     onset: int  # audio tick = boundary + L
@@ -360,6 +360,7 @@ class LiveLoop:
                 log.info("nobody in view: fading out")
                 fade = self._ticks(self.settings.fade_ms)
                 self.sink.fade_out(onset, fade)
+                self.on_event(NoteEvent("fade", n, boundary, onset, None, None, False, False))
                 # Music comes back only after the fade, at full volume.
                 self._resume_tick = onset + fade - self._ticks(self.settings.fixed_latency_ms) + 1
             self._current, self._notes, self._playing = None, [], False
