@@ -73,10 +73,13 @@ class FluidSynthSink:
         self._control_change, self._remove_events = _bind(fluidsynth)
         self._fs = fluidsynth
         self._synth, self._seq, self._dest, self._driver = synth, seq, dest, handle
-        log.info("audio: %s %s, %d Hz, %d x %d frames", out.driver,
-                 out.audio_file if out.driver == "file" else out.device,
-                 self.settings.sample_rate_hz, synth.get_setting("audio.period-size"),
-                 synth.get_setting("audio.periods"))
+        if out.driver == "file":
+            log.info("audio: %s at %d Hz, paced by the wall clock", out.audio_file,
+                     self.settings.sample_rate_hz)
+        else:
+            log.info("audio: %s %s at %d Hz, %d x %d frames", out.driver, out.device,
+                     self.settings.sample_rate_hz, synth.get_setting("audio.period-size"),
+                     synth.get_setting("audio.periods"))
 
     def _start_output(self, fluidsynth, synth):
         out = self.output
