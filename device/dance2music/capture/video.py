@@ -20,7 +20,7 @@ class VideoFileSource(FrameSource):
         self.paced = paced
         self._cap = None
         self._period_ns = 0
-        self._next_ns = 0
+        self._next_ns: int | None = None
 
     def open(self) -> None:
         import cv2
@@ -34,7 +34,7 @@ class VideoFileSource(FrameSource):
         self._cap = cap
         self.fps = fps
         self._period_ns = int(round(1e9 / fps))
-        self._next_ns = time.monotonic_ns()
+        self._next_ns: int | None = None  # the clock starts at the first frame
 
     def _decode(self):
         ok, image = self._cap.read()
@@ -52,6 +52,8 @@ class VideoFileSource(FrameSource):
             raise CaptureError(f"{self.path}: not open")
         image = self._decode()
         if self.paced:
+            if self._next_ns is None:
+                self._next_ns = time.monotonic_ns()
             # Deliver on the file's own clock; a late read catches up rather than drifting.
             wait_ns = self._next_ns - time.monotonic_ns()
             if wait_ns > 0:

@@ -17,7 +17,6 @@ from dance2music.synth.fluid import SynthSettings
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 
 log = logging.getLogger(__name__)
-_MODEL_SUFFIXES = (".xml", ".bin", ".onnx", ".json")
 
 
 def make_sink(cfg: Config) -> FluidSynthSink:
@@ -52,10 +51,11 @@ def composer_factory(cfg: Config):
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:
-    from dance2music.artefacts import sha256_of
+    """{file: sha256} of the pose models, as their manifest (checked at load) lists them."""
+    from dance2music.pose.modelfiles import read_manifest
 
-    return {p.name: sha256_of(p) for p in sorted(model_dir.iterdir())
-            if p.suffix in _MODEL_SUFFIXES}
+    return {name: sha for model in read_manifest(model_dir)["models"].values()
+            for name, sha in model["files"].items()}
 
 
 class Appliance:

@@ -8,6 +8,7 @@ grid never moves. Data flows one way; commands arrive only through the CommandQu
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -41,6 +42,23 @@ _FRAME_WAIT_S = 0.02
 _AUDIO_STALL_S = 1.0  # the audio clock standing still this long: the output died
 
 
+@dataclasses.dataclass(frozen=True)
+class NoteEvent:
+    """What happened at one grid boundary (or one cue note), for observers (tests, benchmark).
+    `decided` is the composer's note (None: not decided: first note of a segment, replay, or
+    skipped because already late); `played` the note sounding from `onset` (None: silence)."""
+
+    kind: str  # "note", "cue" or "fade" (to silence over fade_ms from `onset`)
+    n: int  # boundary index (cue: note of the motif)
+    boundary: int  # audio tick
+    onset: int  # audio tick = boundary + L
+    decided: int | None
+    played: int | None
+    struck: bool  # a new note began at `onset` (False: the previous one sustains)
+    missed: bool
+    midi: int | None = None
+
+
 class ReplayPlayer:
     """The replay mode: the last seconds of dance composed by beam search in a worker thread
     (the loop never waits for it), then played back in a loop."""
@@ -72,7 +90,7 @@ class LiveLoop:
             commands: CommandQueue, presence_threshold: float = 0.5,
             representation: str = "paper", reopen_max_backoff_s: float = 1.0,
             audio_retry_s: float = 2.0, on_mode: Callable[[str], None] | None = None,
-            k: int = DEFAULT_K):
+            on_event: Callable[[NoteEvent], None] | None = None, k: int = DEFAULT_K):
         self.source, self.estimator, self.sink = source, estimator, sink
         self.composer_for = composer_for
         self.settings, self.stats, self.commands = settings, stats, commands
@@ -81,9 +99,9 @@ class LiveLoop:
         self.reopen_max_backoff_s = reopen_max_backoff_s
         self.audio_retry_s = audio_retry_s
         self.on_mode = on_mode or (lambda mode: None)
+        self.on_event = on_event or (lambda event: None)
         self.k = k
         self.machine = ModeMachine(settings.mode)
-        self.played: list[tuple[int, int]] = []  # (onset tick, note index) of struck notes
         self._stop = threading.Event()
         self._capture: CaptureThread | None = None
         self._grid: PoseGrid | None = None
@@ -180,6 +198,8 @@ class LiveLoop:
         for i, midi in enumerate(CUES[mode]):
             self.sink.note_on(start + i * step, midi, CUE_VELOCITY, CUE_CHANNEL)
             self.sink.note_off(start + (i + 1) * step, midi, CUE_CHANNEL)
+            self.on_event(NoteEvent("cue", i, start, start + i * step, None, None, True, False,
+                                    midi))
         return start + self._ticks(cue_length_s(mode) * 1000) - self._ticks(
             self.settings.fixed_latency_ms)
 
@@ -290,8 +310,9 @@ class LiveLoop:
             n = self._n
             boundary = self._grid.origin_tick + n * self._note_ticks
             deadline = boundary + latency - guard
-            ready = self._grid.filled >= n * self.k
-            if not ready and self.sink.now() < deadline:
+            # Frames later than half the latency are not waited for: the last one holds.
+            ready = self._grid.filled >= n * self.k or self.sink.now() >= boundary + latency // 2
+            if not ready:
                 return
             self._grid.hold_until(n * self.k)
             self._boundary(n, boundary, deadline)
@@ -301,56 +322,60 @@ class LiveLoop:
         onset = boundary + self._ticks(self.settings.fixed_latency_ms)
         if boundary < self._resume_tick:
             return  # a cue is playing
-        if self.sink.now() >= deadline:
-            note = None  # too late to decide: count the miss below, hold the note
-        else:
-            note = self._choose(n, boundary, onset)
+        note = decided = None
+        if self.sink.now() < deadline:  # else too late even to decide: a miss
+            note, decided = self._choose(n, boundary, onset)
             if note is None:
-                return
+                return  # silence
         now = self.sink.now()
         self.stats.latency("schedule", self._ms(now - boundary))
-        if now >= deadline:
+        missed = now >= deadline
+        if missed:
             if self._current is None:
                 return  # silence holds: no note was due
             self.stats.count("deadline_misses")
             log.debug("note %d missed its deadline by %.1f ms", n, self._ms(now - deadline))
-            note = self._current  # hold the previous note; the grid does not move
-        elif note != self._current:
+            note = self._current  # the previous note holds; the grid does not move
+        struck = note != self._current
+        if struck:
             if self._current is not None:
                 self.sink.note_off(onset, MIDI_NOTES[self._current])
             self.sink.note_on(onset, MIDI_NOTES[note], VELOCITY)
-            self.played.append((onset, note))
             self.stats.count("notes_played")
         if n * self.k > 0:
             captured = self._grid.frame_tick(n * self.k - 1)
             self.stats.latency("end_to_end", self._ms(onset - captured))
         self._current = note
         self._notes.append(note)
+        self.on_event(NoteEvent("note", n, boundary, onset, decided, note, struck, missed,
+                                MIDI_NOTES[note]))
 
-    def _choose(self, n: int, boundary: int, onset: int) -> int | None:
-        """The note for boundary n, or None for silence (a fade may be scheduled)."""
+    def _choose(self, n: int, boundary: int, onset: int) -> tuple[int | None, int | None]:
+        """(note for boundary n or None for silence, the composer's decision or None)."""
         if self.machine.mode == "replay":
-            return self._replay.next_note() if self._replay is not None else None
+            return (self._replay.next_note() if self._replay is not None else None), None
         seen = self._last_seen_tick
-        absent = seen is None or boundary - seen > self._ticks(self.settings.absent_s * 1000)
-        if absent:
+        if seen is None or boundary - seen > self._ticks(self.settings.absent_s * 1000):
             if self._playing:
                 log.info("nobody in view: fading out")
-                self.sink.fade_out(onset, self._ticks(self.settings.fade_ms),
-                                   None if self._current is None else MIDI_NOTES[self._current])
+                fade = self._ticks(self.settings.fade_ms)
+                self.sink.fade_out(onset, fade)
+                self.on_event(NoteEvent("fade", n, boundary, onset, None, None, False, False))
+                # Music comes back only after the fade, at full volume.
+                self._resume_tick = onset + fade - self._ticks(self.settings.fixed_latency_ms) + 1
             self._current, self._notes, self._playing = None, [], False
-            return None
-        if not self._playing or self._composer is None:
-            if self._composer is None:
-                return None
+            return None, None
+        if self._composer is None:
+            return None, None
+        if not self._playing:  # someone appeared: a new segment starts on the first note
             self._playing, self._segment_start = True, n
             self._composer.reset()
-            return FIRST_NOTE
+            return FIRST_NOTE, None
         composer = self._composer
         notes_known = min(len(self._notes), composer.history_notes, n - self._segment_start)
         frames = min(composer.history_frames, (n - self._segment_start) * self.k)
         recent = self._grid.window(n * self.k, frames)
         start_ns = time.monotonic_ns()
-        note = composer.decide(recent, np.asarray(self._notes[len(self._notes) - notes_known:]))
+        note = int(composer.decide(recent, np.asarray(self._notes[len(self._notes) - notes_known:])))
         self.stats.latency("compose", (time.monotonic_ns() - start_ns) / 1e6)
-        return int(note)
+        return note, note

@@ -26,11 +26,12 @@ def _percentiles(samples: deque) -> dict:
 
 
 class LiveStats:
-    def __init__(self, fixed_latency_ms: float, clock_ns=time.monotonic_ns):
+    def __init__(self, fixed_latency_ms: float, clock_ns=time.monotonic_ns,
+                 window: int = _WINDOW):
         self._clock_ns = clock_ns
         self._lock = threading.Lock()
         self._start_ns = clock_ns()
-        self._latency_ms = {stage: deque(maxlen=_WINDOW) for stage in STAGES}
+        self._latency_ms = {stage: deque(maxlen=window) for stage in STAGES}
         self._frame_times_ns: deque[int] = deque(maxlen=256)
         self._components = {name: {"ok": False, "error": "not started"} for name in COMPONENTS}
         self._models: dict[str, str] = {}
@@ -81,6 +82,11 @@ class LiveStats:
         if len(times) < 2:
             return 0.0
         return round((len(times) - 1) / ((times[-1] - times[0]) / 1e9), 2)
+
+    def latencies_ms(self, stage: str) -> np.ndarray:
+        """Every latency sample of a stage still in the window (benchmarks)."""
+        with self._lock:
+            return np.fromiter(self._latency_ms[stage], dtype=np.float64)
 
     def snapshot(self) -> dict:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import logging
+import time
 from pathlib import Path
 
 from dance2music.synth.fluid import PIANO_CHANNEL, AudioError, SynthSettings, open_synth
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 CUE_CHANNEL = 1
 CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's melody
 _VOLUME_CC = 7
+_ALL_SOUND_OFF_CC = 120
 _FULL_VOLUME = 127
 
 
@@ -71,10 +73,13 @@ class FluidSynthSink:
         self._control_change, self._remove_events = _bind(fluidsynth)
         self._fs = fluidsynth
         self._synth, self._seq, self._dest, self._driver = synth, seq, dest, handle
-        log.info("audio: %s %s, %d Hz, %d x %d frames", out.driver,
-                 out.audio_file if out.driver == "file" else out.device,
-                 self.settings.sample_rate_hz, synth.get_setting("audio.period-size"),
-                 synth.get_setting("audio.periods"))
+        if out.driver == "file":
+            log.info("audio: %s at %d Hz, paced by the wall clock", out.audio_file,
+                     self.settings.sample_rate_hz)
+        else:
+            log.info("audio: %s %s at %d Hz, %d x %d frames", out.driver, out.device,
+                     self.settings.sample_rate_hz, synth.get_setting("audio.period-size"),
+                     synth.get_setting("audio.periods"))
 
     def _start_output(self, fluidsynth, synth):
         out = self.output
@@ -103,20 +108,22 @@ class FluidSynthSink:
     def note_off(self, tick: int, midi: int, channel: int = PIANO_CHANNEL) -> None:
         self._seq.note_off(tick, channel, midi, dest=self._dest)
 
-    def volume(self, tick: int, value: int, channel: int = PIANO_CHANNEL) -> None:
+    def control(self, tick: int, controller: int, value: int,
+                channel: int = PIANO_CHANNEL) -> None:
         evt = self._seq._create_event(-1, self._dest)
-        self._control_change(evt, channel, _VOLUME_CC, int(value))
+        self._control_change(evt, channel, controller, int(value))
         self._seq._schedule_event(evt, tick)
         self._fs.delete_fluid_event(evt)
 
-    def fade_out(self, tick: int, duration_ticks: int, midi: int | None, steps: int = 8) -> None:
-        """Volume down to 0 over `duration_ticks`, then the note off and volume back up."""
+    def fade_out(self, tick: int, duration_ticks: int, steps: int = 8) -> None:
+        """Piano volume down to 0 over `duration_ticks`, every voice cut at silence (a note-off
+        would let the release ring on when the volume comes back), then full volume again."""
         for i in range(1, steps + 1):
-            self.volume(tick + duration_ticks * i // steps, _FULL_VOLUME * (steps - i) // steps)
+            self.control(tick + duration_ticks * i // steps, _VOLUME_CC,
+                         _FULL_VOLUME * (steps - i) // steps)
         end = tick + duration_ticks
-        if midi is not None:
-            self.note_off(end, midi)
-        self.volume(end + 1, _FULL_VOLUME)
+        self.control(end, _ALL_SOUND_OFF_CC, 0)
+        self.control(end + 1, _VOLUME_CC, _FULL_VOLUME)
 
     def silence(self) -> None:
         """Drop every scheduled event and cut every sounding note now."""
@@ -131,6 +138,11 @@ class FluidSynthSink:
         if self._synth is None:
             return
         self.silence()
+        # Let the cut reach the output (a buffer or two) before stopping it: no click, no
+        # note left sounding in the device's buffer or at the end of the file.
+        block = (self._driver.block_frames if isinstance(self._driver, PacedFileOutput)
+                 else self.output.period_size * self.output.periods)
+        time.sleep(2 * block / self.ticks_per_s)
         if isinstance(self._driver, PacedFileOutput):
             self._driver.close()
         else:
