@@ -8,15 +8,18 @@ from dance2music.music.beam import BeamSearch
 from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
                                       RandomComposer, load_baseline_threshold)
 from dance2music.music.composer import DEFAULT_K, Composer
+from dance2music.music.online import OnlineClassifier
 from dance2music.pose.features import Representation
 
-COMPOSER_NAMES = ("beam", "greedy", "baseline", "random", "constant")
+COMPOSER_NAMES = ("beam", "online", "greedy", "baseline", "random", "constant")
 
 
 def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
                   representation: Representation = "paper") -> Composer:
     if name == "beam":
         return BeamSearch(k=k, beam_width=beam_width)
+    if name == "online":
+        return OnlineClassifier.shipped(k=k)
     if name == "greedy":
         return GreedyComposer(k=k)
     if name == "baseline":
