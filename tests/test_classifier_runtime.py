@@ -81,7 +81,7 @@ def _tiny_model(path, image_side):
     onnx = pytest.importorskip("onnx", reason="building test models needs the train extra")
     from onnx import TensorProto, helper
     graph = helper.make_graph(
-        [helper.make_node("ReduceMean", ["image"], ["pooled"], keepdims=0),
+        [helper.make_node("ReduceMean", ["image"], ["pooled"], axes=[2, 3], keepdims=0),
          helper.make_node("Cast", ["history"], ["notes"], to=TensorProto.FLOAT),
          helper.make_node("Concat", ["pooled", "notes"], ["joined"], axis=1),
          helper.make_node("Slice", ["joined", "starts", "ends", "axes"], ["logits"])],

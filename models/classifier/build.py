@@ -92,7 +92,8 @@ def main() -> None:
                             "before the note, bottom-right aligned, zero-padded",
                    "history": "int64 (batch, 10): the last 10 notes, left-padded with 5"},
         "output": "logits (batch, 5) over C4 D4 E4 G4 A4; k = 6 frames per note at 30 fps",
-        "architecture": {"width": cfg.width, "macs_per_decision": count_macs(model),
+        "architecture": {"width": cfg.width, "note_planes": cfg.note_planes,
+                         "macs_per_decision": count_macs(model),
                          "paper_network_macs": count_macs(NoteClassifier(1.0)),
                          "parameters": sum(p.numel() for p in model.parameters())},
         "training": {

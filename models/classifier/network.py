@@ -41,8 +41,45 @@ class NotePlanes(nn.Module):
         return torch.cat([image, image * columns, rows], dim=1)
 
 
+class GreedyScores(nn.Module):
+    """The local-window correlation each candidate note would reach if the last pose held over
+    the coming interval (music.causal.GreedyComposer's criterion), computed in the graph from
+    the raw image and history: 5 numbers the head starts from. Frames and notes that do not
+    exist yet (zero padding, start tokens) are left out of the Pearson correlation."""
+
+    def __init__(self, k: int = SIZE // HISTORY):
+        super().__init__()
+        self.k = k
+        self.register_buffer("candidates", torch.arange(NUM_NOTES).view(1, NUM_NOTES, 1), False)
+
+    def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
+        k, kept = self.k, SIZE - self.k
+        d = image[:, 0]
+        past = d[:, k:, k:]  # the window's first 9 notes: the last 54 frames
+        last = d[:, -1:, k:]  # the last pose against them
+        top = torch.cat([past, last.transpose(1, 2).expand(-1, kept, k)], dim=2)
+        bottom = torch.cat([last.expand(-1, k, kept), d[:, -1:, -1:].expand(-1, k, k)], dim=2)
+        window = torch.cat([top, bottom], dim=1)[:, None]  # (B, 1, 60, 60)
+        batch = history.shape[0]
+        notes = torch.cat([history[:, None, 1:].expand(batch, NUM_NOTES, HISTORY - 1),
+                           self.candidates.expand(batch, NUM_NOTES, 1)], dim=2)
+        frames = notes.repeat_interleave(k, dim=2).to(image.dtype)  # (B, 5, 60)
+        valid = (frames < NUM_NOTES).to(image.dtype)
+        weight = valid[:, :, :, None] * valid[:, :, None, :]
+        music = 1 - (frames[:, :, :, None] - frames[:, :, None, :]).abs() / (NUM_NOTES - 1)
+        count = weight.sum(dim=(2, 3))
+        mean_d = (weight * window).sum(dim=(2, 3)) / count
+        mean_m = (weight * music).sum(dim=(2, 3)) / count
+        dd = (window - mean_d[:, :, None, None]) * weight
+        dm = (music - mean_m[:, :, None, None]) * weight
+        cov = (dd * dm).sum(dim=(2, 3))
+        var = (dd * dd).sum(dim=(2, 3)) * (dm * dm).sum(dim=(2, 3))
+        return cov / torch.sqrt(var + 1e-12)
+
+
 class NoteClassifier(nn.Module):
-    def __init__(self, width: float = 1.0, dropout: float = 0.5, note_planes: bool = False):
+    def __init__(self, width: float = 1.0, dropout: float = 0.5, note_planes: bool = False,
+                 greedy_scores: bool = False):
         super().__init__()
         self.width = width
         # The labels maximise a Pearson correlation with D, which no affine change of D alters:
@@ -62,7 +99,8 @@ class NoteClassifier(nn.Module):
         self.notes = nn.LSTM(EMBEDDING, LSTM_HIDDEN, num_layers=2, bidirectional=True,
                              batch_first=True)
         head: list[nn.Module] = []
-        features = channels + 2 * LSTM_HIDDEN
+        self.greedy = GreedyScores() if greedy_scores else None
+        features = channels + 2 * LSTM_HIDDEN + (NUM_NOTES if greedy_scores else 0)
         for i, size in enumerate(scaled(PAPER_FC, width)):
             head += [nn.Linear(features, size), nn.ReLU()]
             if i == 0:
@@ -74,15 +112,16 @@ class NoteClassifier(nn.Module):
     def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
         """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64 -> (B, 5) logits."""
         notes, _ = self.notes(self.embed(history))
+        summary = [notes[:, -1]] if self.greedy is None else [notes[:, -1], self.greedy(image, history)]
         image = self.standardise(image)
         if self.planes is not None:
             image = self.planes(image, history)
-        return self.head(torch.cat([self.dance(image), notes[:, -1]], dim=1))
+        return self.head(torch.cat([self.dance(image)] + summary, dim=1))
 
 
 def count_macs(model: NoteClassifier) -> int:
-    """Multiply-accumulates of one decision (conv, LSTM and linear layers; pooling and
-    activations are not counted)."""
+    """Multiply-accumulates of one decision (conv, LSTM, linear layers and the extra planes and
+    scores; pooling, normalisation and activations are not counted)."""
     macs = 0
     side = SIZE
     for layer in model.dance:
@@ -95,4 +134,8 @@ def count_macs(model: NoteClassifier) -> int:
         inputs = lstm.input_size if layer == 0 else 2 * lstm.hidden_size
         macs += 2 * HISTORY * 4 * lstm.hidden_size * (inputs + lstm.hidden_size)
     macs += sum(m.in_features * m.out_features for m in model.head if isinstance(m, nn.Linear))
+    if model.planes is not None:
+        macs += NUM_NOTES * SIZE * SIZE  # image x note planes
+    if model.greedy is not None:
+        macs += 4 * NUM_NOTES * SIZE * SIZE  # weighted sums, covariance and variances
     return macs

@@ -17,6 +17,7 @@ from models.classifier.network import NoteClassifier
 class TrainConfig:
     width: float = 0.125
     note_planes: bool = True
+    greedy_scores: bool = True
     epochs: int = 12
     batch: int = 128
     lr: float = 2e-3
@@ -50,7 +51,8 @@ def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
     """Returns the model of the epoch with the best validation accuracy, and per-epoch stats
     (also for smoke runs: 'losses' holds every step's training loss)."""
     make_deterministic(cfg.seed, cfg.threads)
-    model = NoteClassifier(cfg.width, note_planes=cfg.note_planes)
+    model = NoteClassifier(cfg.width, note_planes=cfg.note_planes,
+                           greedy_scores=cfg.greedy_scores)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = -(-len(train_set) // cfg.batch)
     total = cfg.epochs * steps_per_epoch if cfg.max_steps is None else cfg.max_steps

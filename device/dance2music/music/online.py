@@ -19,7 +19,7 @@ VARIANTS = ("int8", "fp32")
 INPUTS = {"image": ("tensor(float)", (1, SIZE, SIZE)), "history": ("tensor(int64)", (HISTORY,))}
 
 
-def _session(path: Path) -> ort.InferenceSession:
+def cpu_session(path: Path) -> ort.InferenceSession:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
@@ -54,7 +54,7 @@ class OnlineClassifier(CausalComposer):
                              f"note, got {k}")
         self.k = k
         self.path = verified(Path(path), sha256)
-        self._session = _session(self.path)
+        self._session = cpu_session(self.path)
         _check_inputs(self._session, self.path)
 
     @classmethod
