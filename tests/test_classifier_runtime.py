@@ -1,5 +1,6 @@
 """The shipped online note classifier: integrity, reproducibility, causality, no torch."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -125,3 +126,21 @@ def test_the_device_path_never_imports_torch(reference_clip):
             "make_composer('online').compose(np.random.default_rng(0).uniform(-1, 1, (120, 36)))\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_compose_and_eval_commands_offer_the_online_composer(tmp_path, capsys, aistpp_clips):
+    from conftest import DEMO_POSES
+
+    from dance2music.cli import main
+    out = tmp_path / "online.json"
+    assert main(["compose", str(DEMO_POSES), "--composer", "online", "-o", str(out)]) == 0
+    composed = json.loads(out.read_text())
+    assert composed["composer"] == "online" and len(composed["notes"]) == 60
+    assert main(["eval", str(aistpp_clips[0]), "--composers", "online,greedy", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert 0.2 < table["online"]["next_note_acc"] <= 1
+
+
+def test_online_refuses_another_pose_representation():
+    with pytest.raises(InputError, match="'paper'"):
+        make_composer("online", representation="body")

@@ -63,7 +63,7 @@ def main() -> None:
     defaults = TrainConfig()
     p.add_argument("--width", type=float, default=defaults.width)
     p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--copies", type=int, default=8, help="augmented variants per recorded view")
+    p.add_argument("--copies", type=int, default=6, help="augmented variants per recorded view")
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--threads", type=int, default=defaults.threads)
     p.add_argument("--out", type=Path, default=model_dir())

@@ -1,5 +1,11 @@
 """The paper's online note classifier (Aggarwal & Parikh 2021, section 3.2) with a width
-multiplier: width 1.0 is the paper's network, narrower ones scale every conv and FC layer."""
+multiplier: width 1.0 is the paper's network, narrower ones scale every conv and FC layer.
+
+The image is standardised first (instance norm). Two options derive more from the same two
+inputs inside the graph, so the model's interface stays the paper's: NotePlanes (the image times
+each frame's note) and GreedyScores (the greedy composer's per-note criterion, added to the
+logits). The shipped model uses both; NoteClassifier(1.0) without them is the paper's network.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +106,7 @@ class NoteClassifier(nn.Module):
                              batch_first=True)
         head: list[nn.Module] = []
         self.greedy = GreedyScores() if greedy_scores else None
+        self.greedy_gain = nn.Parameter(torch.tensor(2.0)) if greedy_scores else None
         features = channels + 2 * LSTM_HIDDEN + (NUM_NOTES if greedy_scores else 0)
         for i, size in enumerate(scaled(PAPER_FC, width)):
             head += [nn.Linear(features, size), nn.ReLU()]
@@ -112,11 +119,18 @@ class NoteClassifier(nn.Module):
     def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
         """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64 -> (B, 5) logits."""
         notes, _ = self.notes(self.embed(history))
-        summary = [notes[:, -1]] if self.greedy is None else [notes[:, -1], self.greedy(image, history)]
+        summary = [notes[:, -1]]
+        if self.greedy is not None:
+            # Scores differ by hundredths: compared per decision, they also reach the logits
+            # directly, so training starts from the greedy choice and learns corrections.
+            scores = self.greedy(image, history)
+            scores = (scores - scores.mean(1, keepdim=True)) / (scores.std(1, keepdim=True) + 1e-3)
+            summary.append(scores)
         image = self.standardise(image)
         if self.planes is not None:
             image = self.planes(image, history)
-        return self.head(torch.cat([self.dance(image)] + summary, dim=1))
+        logits = self.head(torch.cat([self.dance(image)] + summary, dim=1))
+        return logits if self.greedy is None else logits + self.greedy_gain * scores
 
 
 def count_macs(model: NoteClassifier) -> int:

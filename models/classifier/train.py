@@ -18,7 +18,7 @@ class TrainConfig:
     width: float = 0.125
     note_planes: bool = True
     greedy_scores: bool = True
-    epochs: int = 12
+    epochs: int = 4
     batch: int = 128
     lr: float = 2e-3
     weight_decay: float = 1e-4

@@ -19,6 +19,9 @@ def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int 
     if name == "beam":
         return BeamSearch(k=k, beam_width=beam_width)
     if name == "online":
+        if representation != "paper":
+            raise InputError(f"composer online: the note classifier was trained on the 'paper' "
+                             f"pose representation, got {representation!r}")
         return OnlineClassifier.shipped(k=k)
     if name == "greedy":
         return GreedyComposer(k=k)
