@@ -136,6 +136,7 @@ def test_compose_and_eval_commands_offer_the_online_composer(tmp_path, capsys, a
     assert main(["compose", str(DEMO_POSES), "--composer", "online", "-o", str(out)]) == 0
     composed = json.loads(out.read_text())
     assert composed["composer"] == "online" and len(composed["notes"]) == 60
+    capsys.readouterr()
     assert main(["eval", str(aistpp_clips[0]), "--composers", "online,greedy", "--json"]) == 0
     table = json.loads(capsys.readouterr().out)
     assert 0.2 < table["online"]["next_note_acc"] <= 1

@@ -12,6 +12,12 @@ from dance2music.music.online import OnlineClassifier
 from dance2music.pose.features import Representation
 
 COMPOSER_NAMES = ("beam", "online", "greedy", "baseline", "random", "constant")
+_PAPER_ONLY = ("online",)  # trained on the paper's pose vectors
+
+
+def composer_names(representation: Representation = "paper") -> tuple[str, ...]:
+    """The composers that work on pose vectors of `representation`."""
+    return tuple(n for n in COMPOSER_NAMES if representation == "paper" or n not in _PAPER_ONLY)
 
 
 def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
