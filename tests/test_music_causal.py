@@ -113,3 +113,14 @@ def test_beat_align_score_rewards_onsets_on_kinematic_beats():
     off_beat = np.r_[2, on_beat][:len(on_beat)]  # the same, 0.2 s late
     assert measures.beat_align_score(position, on_beat, 6, 30) > 0.9
     assert measures.beat_align_score(position, off_beat, 6, 30) < 0.1
+
+
+def test_strict_local_minima_matches_the_definition():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        x = rng.integers(0, 6, int(rng.integers(1, 40))).astype(float)
+        order = int(rng.integers(1, 5))
+        expected = [i for i in range(len(x))
+                    if all(x[i] < x[j] for j in range(max(0, i - order), min(len(x), i + order + 1))
+                           if j != i) and 0 < i < len(x) - 1]
+        assert measures.strict_local_minima(x, order).tolist() == expected

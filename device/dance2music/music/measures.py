@@ -4,7 +4,6 @@ Align Score of later dance-to-music work (see shared/notes/evaluation.md)."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import argrelextrema
 
 from dance2music.music.composer import DEFAULT_WINDOW, CausalComposer
 from dance2music.music.similarity import DanceNotes, WindowStats
@@ -56,7 +55,16 @@ def dance_beats_s(vectors: np.ndarray, fps: float) -> np.ndarray:
         return np.zeros(0)
     speed = np.linalg.norm(np.gradient(joints, axis=0), axis=-1).sum(axis=-1)
     order = max(1, round(BEAT_ORDER_S * fps))
-    return argrelextrema(speed, np.less, order=order)[0] / fps
+    return strict_local_minima(speed, order) / fps
+
+
+def strict_local_minima(x: np.ndarray, order: int) -> np.ndarray:
+    """Indices i where x[i] is below every x[j] with 0 < |i - j| <= order (edges compare with
+    what exists), as scipy's argrelextrema(x, np.less, order, mode='clip')."""
+    padded = np.pad(x, order, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * order + 1)
+    neighbours = np.delete(windows, order, axis=1)
+    return np.flatnonzero((x[:, None] < neighbours).all(axis=1))
 
 
 def beat_align_score(vectors: np.ndarray, notes: np.ndarray, k: int, fps: float) -> float:
