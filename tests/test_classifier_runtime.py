@@ -145,3 +145,11 @@ def test_compose_and_eval_commands_offer_the_online_composer(tmp_path, capsys, a
 def test_online_refuses_another_pose_representation():
     with pytest.raises(InputError, match="'paper'"):
         make_composer("online", representation="body")
+
+
+def test_a_manifest_without_the_variant_is_a_model_error(tmp_path):
+    (tmp_path / MANIFEST).write_text(json.dumps({"files": {"fp32": {"file": "x.onnx"}}}))
+    with pytest.raises(ModelError, match=r"no files\.int8\.file/sha256 entry"):
+        OnlineClassifier.shipped(directory=tmp_path)
+    with pytest.raises(ModelError, match=r"manifest missing"):
+        OnlineClassifier.shipped(directory=tmp_path / "nowhere")

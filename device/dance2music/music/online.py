@@ -65,10 +65,11 @@ class OnlineClassifier(CausalComposer):
         manifest = load_manifest(directory / MANIFEST)
         try:
             entry = manifest["files"][variant]
-            return cls(directory / entry["file"], entry["sha256"], k)
+            file, sha256 = entry["file"], entry["sha256"]
         except (KeyError, TypeError):
             raise ModelError(f"{directory / MANIFEST}: no files.{variant}.file/sha256 entry "
                              f"(variants: {', '.join(VARIANTS)})") from None
+        return cls(directory / file, sha256, k)
 
     def logits(self, images: np.ndarray, histories: np.ndarray) -> np.ndarray:
         """A batch of decisions: (B, 1, S, S) float32 and (B, H) int64 -> (B, 5)."""
