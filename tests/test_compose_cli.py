@@ -101,7 +101,7 @@ def test_failed_render_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_eval_table_over_aistpp(aistpp_clips, capsys):
     assert main(["eval", "--json", *map(str, aistpp_clips[:2])]) == 0
     table = json.loads(capsys.readouterr().out)
-    assert set(table) == {"beam", "greedy", "baseline", "random", "constant"}
+    assert set(table) == {"beam", "online", "greedy", "baseline", "random", "constant"}
     assert table["beam"]["global_corr"] > table["greedy"]["global_corr"] > table["random"]["global_corr"]
     assert 0 <= table["greedy"]["next_note_acc"] <= 1
     assert main(["eval", "--representation", "body", str(aistpp_clips[0])]) == 0

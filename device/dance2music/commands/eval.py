@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from dance2music.evaluation import evaluate, format_table
-from dance2music.music.registry import COMPOSER_NAMES
+from dance2music.music.registry import COMPOSER_NAMES, composer_names
 from dance2music.pose import sequence
 from dance2music.pose.features import REPRESENTATIONS
 
@@ -19,8 +19,8 @@ def register(sub) -> None:
                                    "forcing), averaged over the given dances, per composer.")
     p.add_argument("files", type=Path, nargs="+", help="pose files (.npz: project or AIST++)")
     p.add_argument("--view", type=int, default=0, help="camera view of AIST++ files")
-    p.add_argument("--composers", default=",".join(COMPOSER_NAMES),
-                   help=f"comma-separated (default {','.join(COMPOSER_NAMES)})")
+    p.add_argument("--composers", help=f"comma-separated (default {','.join(COMPOSER_NAMES)}; "
+                                       "online only on the paper representation)")
     p.add_argument("--representation", default="paper", choices=REPRESENTATIONS)
     p.add_argument("--k", type=int, default=6)
     p.add_argument("--seed", type=int, default=0)
@@ -30,7 +30,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     dances = [sequence.load(f, view=args.view) for f in args.files]
-    composers = tuple(c.strip() for c in args.composers.split(",") if c.strip())
+    composers = (tuple(c.strip() for c in args.composers.split(",") if c.strip())
+                 if args.composers else composer_names(args.representation))
     table = evaluate(dances, composers, k=args.k, seed=args.seed,
                      representation=args.representation)
     print(json.dumps(table, indent=1) if args.json else format_table(table))

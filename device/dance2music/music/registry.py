@@ -8,15 +8,27 @@ from dance2music.music.beam import BeamSearch
 from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
                                       RandomComposer, load_baseline_threshold)
 from dance2music.music.composer import DEFAULT_K, Composer
+from dance2music.music.online import OnlineClassifier
 from dance2music.pose.features import Representation
 
-COMPOSER_NAMES = ("beam", "greedy", "baseline", "random", "constant")
+COMPOSER_NAMES = ("beam", "online", "greedy", "baseline", "random", "constant")
+_PAPER_ONLY = ("online",)  # trained on the paper's pose vectors
+
+
+def composer_names(representation: Representation = "paper") -> tuple[str, ...]:
+    """The composers that work on pose vectors of `representation`."""
+    return tuple(n for n in COMPOSER_NAMES if representation == "paper" or n not in _PAPER_ONLY)
 
 
 def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
                   representation: Representation = "paper") -> Composer:
     if name == "beam":
         return BeamSearch(k=k, beam_width=beam_width)
+    if name == "online":
+        if representation != "paper":
+            raise InputError(f"composer online: the note classifier was trained on the 'paper' "
+                             f"pose representation, got {representation!r}")
+        return OnlineClassifier.shipped(k=k)
     if name == "greedy":
         return GreedyComposer(k=k)
     if name == "baseline":

@@ -1,0 +1,91 @@
+"""Train the note classifier with Adam, deterministically for a given seed and thread count."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from models.classifier.data import Windows
+from models.classifier.network import NoteClassifier
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    width: float = 0.125
+    note_planes: bool = True
+    greedy_scores: bool = True
+    epochs: int = 4
+    batch: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    threads: int = 2
+    max_steps: int | None = None  # stop early (smoke runs)
+
+
+def make_deterministic(seed: int, threads: int) -> None:
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+
+
+def _tensors(w: Windows) -> tuple[torch.Tensor, ...]:
+    return (torch.from_numpy(w.images), torch.from_numpy(w.histories),
+            torch.from_numpy(w.targets))
+
+
+@torch.no_grad()
+def predict(model: NoteClassifier, w: Windows, batch: int = 512) -> np.ndarray:
+    model.eval()
+    images, histories, _ = _tensors(w)
+    return torch.cat([model(images[i:i + batch], histories[i:i + batch]).argmax(1)
+                      for i in range(0, len(w), batch)]).numpy()
+
+
+def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
+          ) -> tuple[NoteClassifier, list[dict]]:
+    """Returns the model of the epoch with the best validation accuracy, and per-epoch stats
+    (also for smoke runs: 'losses' holds every step's training loss)."""
+    make_deterministic(cfg.seed, cfg.threads)
+    model = NoteClassifier(cfg.width, note_planes=cfg.note_planes,
+                           greedy_scores=cfg.greedy_scores)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps_per_epoch = -(-len(train_set) // cfg.batch)
+    total = cfg.epochs * steps_per_epoch if cfg.max_steps is None else cfg.max_steps
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=total, pct_start=0.15)
+    images, histories, targets = _tensors(train_set)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    history: list[dict] = []
+    best, best_state, step = -1.0, None, 0
+    for epoch in range(cfg.epochs):
+        start = time.monotonic()
+        model.train()
+        losses = []
+        for idx in torch.randperm(len(train_set), generator=gen).split(cfg.batch):
+            loss = F.cross_entropy(model(images[idx], histories[idx]), targets[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            step += 1
+            if step == total:
+                break
+        val_acc = float(np.mean(predict(model, val_set) == val_set.targets))
+        stats = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_accuracy": val_acc,
+                 "seconds": time.monotonic() - start, "losses": losses}
+        history.append(stats)
+        log(f"epoch {epoch + 1:3d}  loss {stats['loss']:.4f}  val accuracy {val_acc:.4f}  "
+            f"({stats['seconds']:.0f} s)")
+        if val_acc > best:
+            best = val_acc
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+        if step == total:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return model, history
