@@ -83,8 +83,9 @@ class ButtonSettings:
 
 @dataclasses.dataclass(frozen=True)
 class HealthSettings:
+    enabled: bool = key(True, "serve /healthz, /readyz, /status, /metrics and POST /mode")
     host: str = key("127.0.0.1", "address the health/metrics HTTP server listens on")
-    port: int = key(8765, "health server port; 0 = no server", "TCP port", 0, 65535)
+    port: int = key(8765, "health server port; 0 = any free port", "TCP port", 0, 65535)
     token: str = key("", "bearer token required for POST commands; empty = none")
 
 
