@@ -88,23 +88,27 @@ def _frames_by_source(samples) -> dict:
 
 
 def test_int8_landmarks_stay_within_5_percent_of_body_size_of_fp32_on_held_out_frames():
-    samples = HELD_OUT["landmark"]
+    """On FP32's crop of every held-out person FP32 calls present."""
+    samples = [s for s in HELD_OUT["landmark"] if s["fp32_presence"] >= 0.5]
     images = _frames_by_source(samples)
     manifest = read_manifest(REPO_MODEL_DIR)
     model = compile_model(ov.Core(), verified_xml(REPO_MODEL_DIR, manifest, "landmark"))
-    drift = []
+    drift, present = [], []
     for s in samples:
         roi = bp.Roi(*s["roi"])
         out = model(roi.crop(images[(tuple(s["source"]), s["frame"])]))
         xy = out[0].reshape(bp.NUM_LANDMARKS, 5)[:bp.SCALE_POINT + 1, :2]
         err = np.linalg.norm(xy - np.asarray(s["fp32_landmarks_crop_px"]), axis=1)
         drift.append(err.mean() / s["body_size_crop_px"])
-        assert float(out[1].ravel()[0]) > 0.5  # FP32 saw a person here; so must INT8
-    assert len(drift) >= 10
+        present.append(float(out[1].ravel()[0]) >= 0.5)
+    assert len(drift) >= 50
     assert np.mean(drift) <= 0.05, f"mean INT8 drift {np.mean(drift):.3f} of body size"
+    assert np.mean(present) >= 0.9  # INT8 sees the people FP32 sees
 
 
-def test_int8_detector_finds_the_people_fp32_found_on_held_out_frames():
+def test_int8_detector_finds_the_people_fp32_clearly_found_on_held_out_frames():
+    """At least 95% of the people FP32 detects with score >= 0.65 (below that INT8 may tip a
+    marginal, distant person under the 0.5 threshold), at nearly the same hip and scale points."""
     samples = HELD_OUT["detector"]
     images = _frames_by_source(samples)
     manifest = read_manifest(REPO_MODEL_DIR)
@@ -115,8 +119,10 @@ def test_int8_detector_finds_the_people_fp32_found_on_held_out_frames():
         out = model(tensor)
         got = bp.decode_detections(out[0], out[1], lb)
         for ref in s["detections"]:
+            if ref["score"] < 0.65:
+                continue
             kp = np.asarray(ref["keypoints"])
             size = 2 * bp.ROI_SCALE * np.linalg.norm(kp[1] - kp[0])
             total += 1
             found += any(np.linalg.norm(d.keypoints[:2] - kp, axis=1).mean() < 0.1 * size for d in got)
-    assert total >= 10 and found >= 0.9 * total
+    assert total >= 30 and found >= 0.95 * total

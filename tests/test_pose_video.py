@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import struct
 
 import numpy as np
 import pytest
@@ -94,3 +95,38 @@ def test_poses_command_on_a_broken_video_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="bad.mp4"):
         args.func(args)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4"]
+
+
+def _set_mp4_rotation_clockwise_90(path) -> None:
+    """Write a 90-degree display matrix into the mp4's track header (what phones do)."""
+    data = bytearray(path.read_bytes())
+    tkhd = data.find(b"tkhd")
+    assert data[tkhd + 4] == 0  # version 0 layout
+    matrix = tkhd + 4 + 4 + 4 * 5 + 8 + 8  # after flags, times, track id, duration, layer...
+    assert struct.unpack(">9i", data[matrix:matrix + 36]) == (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
+
+
+def test_rotation_metadata_turns_frames_upright(tmp_path):
+    path = tmp_path / "phone.mp4"
+    stored = np.zeros((32, 64, 3), dtype=np.uint8)
+    stored[:, :16] = 255  # a white band on the stored frame's left
+    with VideoWriter(path, 10, (64, 32)) as writer:
+        for _ in range(3):
+            writer.write(stored)
+    _set_mp4_rotation_clockwise_90(path)
+    with VideoReader(path) as video:
+        frames = list(video)
+    assert video.info.rotation == 90 and video.info.size == (32, 64)
+    upright = frames[0].image
+    assert upright.shape == (64, 32, 3)
+    assert upright[:12].mean() > 200 and upright[20:].mean() < 30  # the band is now on top
+
+
+def test_poses_command_refuses_an_output_in_a_missing_folder(tmp_path):
+    parser = argparse.ArgumentParser()
+    poses_command.register(parser.add_subparsers())
+    args = parser.parse_args(["poses", str(shared_video("pose2sim_cam01.mp4")), "-o", str(tmp_path / "no" / "p.npz")])
+    with pytest.raises(InputError, match="does not exist"):
+        args.func(args)

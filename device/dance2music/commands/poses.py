@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from dance2music.errors import InputError
 from dance2music.pose.estimator import OpenVinoPose
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.sequence import save
@@ -23,6 +24,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    for path in filter(None, (args.output, args.overlay)):
+        if not path.parent.is_dir():
+            raise InputError(f"{path}: folder {path.parent} does not exist")
     with OpenVinoPose(smoothing=not args.no_smoothing) as estimator:
         seq = extract_poses(args.video, estimator, progress=sys.stderr.isatty(),
                             overlay_path=args.overlay)

@@ -37,38 +37,7 @@ class PoseResult:
 
 
 class PoseEstimator(Protocol):
-    def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
-        _check_frame(frame_bgr)
-        found = self._landmarks_in(frame_bgr, self._roi) if self._roi else None
-        ran_detector = found is None or found.presence < PRESENCE_THRESHOLD
-        if ran_detector:
-            roi = self._detect(frame_bgr)
-            found = self._landmarks_in(frame_bgr, roi) if roi else None
-        if found is None or found.presence < PRESENCE_THRESHOLD:
-            self.reset()
-            return no_person(found.presence if found else 0.0, timestamp_s, ran_detector)
-        self._roi = bp.Roi.from_points(found.xy[bp.HIP_CENTRE], found.xy[bp.SCALE_POINT])
-        keypoints = bp.to_coco18(found.xy, found.visibility)
-        if self._smoother:
-            keypoints[:, :2] = self._smoother(keypoints[:, :2], timestamp_s, self._roi.size)
-        return PoseResult(keypoints, found.presence, timestamp_s, ran_detector)
-
-    def _detect(self, frame: np.ndarray) -> bp.Roi | None:
-        """ROI of the most prominent detected person (the largest body), if any."""
-        tensor, lb = bp.letterbox(frame)
-        self._detector.infer({0: tensor})
-        found = bp.decode_detections(self._detector.get_output_tensor(0).data,
-                                     self._detector.get_output_tensor(1).data, lb)
-        rois = [bp.Roi.from_points(d.keypoints[0], d.keypoints[1]) for d in found]
-        return max(rois, key=lambda r: r.size, default=None)
-
-    def _landmarks_in(self, frame: np.ndarray, roi: bp.Roi) -> _Landmarks | None:
-        """The landmark model's view of `roi`; None when the ROI is degenerate."""
-        if not (roi.size >= MIN_ROI_PIXELS and math.isfinite(roi.cx) and math.isfinite(roi.cy)):
-            return None
-        self._landmarks.infer({0: roi.crop(frame)})
-        xy, visibility = bp.decode_landmarks(self._landmarks.get_output_tensor(0).data, roi)
-        return _Landmarks(xy, visibility, float(self._landmarks.get_output_tensor(1).data.ravel()[0]))
+    def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult: ...
 
     def reset(self) -> None: ...  # forget the track
 
@@ -103,27 +72,39 @@ class OpenVinoPose:
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
         core = ov.Core()
-        self._detector = compile_model(core, verified_xml(model_dir, manifest, "detector")).create_infer_request()
-        self._landmarks = compile_model(core, verified_xml(model_dir, manifest, "landmark")).create_infer_request()
+        self._use(compile_model(core, verified_xml(model_dir, manifest, "detector")),
+                  compile_model(core, verified_xml(model_dir, manifest, "landmark")), smoothing)
+
+    @classmethod
+    def from_compiled(cls, detector: ov.CompiledModel, landmark: ov.CompiledModel,
+                      smoothing: bool = True) -> OpenVinoPose:
+        """The same pipeline on models compiled elsewhere (the model build compares FP32 and
+        INT8 candidates with it)."""
+        self = cls.__new__(cls)
+        self._use(detector, landmark, smoothing)
+        return self
+
+    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool) -> None:
+        self._detector = detector.create_infer_request()
+        self._landmarks = landmark.create_infer_request()
         self._smoother = OneEuroSmoother() if smoothing else None
         self._roi: bp.Roi | None = None
 
     def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
         _check_frame(frame_bgr)
-        landmarks = self._landmarks_in(frame_bgr, self._roi) if self._roi else None
-        ran_detector = landmarks is None
+        found = self._landmarks_in(frame_bgr, self._roi) if self._roi else None
+        ran_detector = found is None or found.presence < PRESENCE_THRESHOLD
         if ran_detector:
             roi = self._detect(frame_bgr)
-            landmarks = self._landmarks_in(frame_bgr, roi) if roi else None
-        if landmarks is None:
+            found = self._landmarks_in(frame_bgr, roi) if roi else None
+        if found is None or found.presence < PRESENCE_THRESHOLD:
             self.reset()
-            return no_person(0.0, timestamp_s, ran_detector)
-        xy, visibility, presence = landmarks
-        self._roi = bp.Roi.from_points(xy[bp.HIP_CENTRE], xy[bp.SCALE_POINT])
-        keypoints = bp.to_coco18(xy, visibility)
+            return no_person(found.presence if found else 0.0, timestamp_s, ran_detector)
+        self._roi = bp.Roi.from_points(found.xy[bp.HIP_CENTRE], found.xy[bp.SCALE_POINT])
+        keypoints = bp.to_coco18(found.xy, found.visibility)
         if self._smoother:
             keypoints[:, :2] = self._smoother(keypoints[:, :2], timestamp_s, self._roi.size)
-        return PoseResult(keypoints, presence, timestamp_s, ran_detector)
+        return PoseResult(keypoints, found.presence, timestamp_s, ran_detector)
 
     def _detect(self, frame: np.ndarray) -> bp.Roi | None:
         """ROI of the most prominent detected person (the largest body), if any."""
@@ -134,17 +115,13 @@ class OpenVinoPose:
         rois = [bp.Roi.from_points(d.keypoints[0], d.keypoints[1]) for d in found]
         return max(rois, key=lambda r: r.size, default=None)
 
-    def _landmarks_in(self, frame: np.ndarray, roi: bp.Roi):
-        """(39x2 image pixels, visibility, presence) of the body in `roi`, or None when the
-        landmark model sees no person there."""
+    def _landmarks_in(self, frame: np.ndarray, roi: bp.Roi) -> _Landmarks | None:
+        """The landmark model's view of `roi`; None when the ROI is degenerate."""
         if not (roi.size >= MIN_ROI_PIXELS and math.isfinite(roi.cx) and math.isfinite(roi.cy)):
             return None
         self._landmarks.infer({0: roi.crop(frame)})
-        presence = float(self._landmarks.get_output_tensor(1).data.ravel()[0])
-        if presence < PRESENCE_THRESHOLD:
-            return None
         xy, visibility = bp.decode_landmarks(self._landmarks.get_output_tensor(0).data, roi)
-        return xy, visibility, presence
+        return _Landmarks(xy, visibility, float(self._landmarks.get_output_tensor(1).data.ravel()[0]))
 
     def reset(self) -> None:
         self._roi = None
