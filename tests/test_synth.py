@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dance2music.synth import fluid, midi, score, wav
-from dance2music.synth.onsets import detect_onsets
+from dance2music.synth.onsets import detect_onsets, onset_offsets_s
 
 
 def melody(n=60, seed=0):
@@ -65,3 +65,12 @@ def test_midi_and_wav_round_trip(tmp_path):
     samples, rate = wav.read_wav(tmp_path / "a.wav")
     assert rate == 48000
     np.testing.assert_array_equal(samples, audio)
+
+
+def test_onset_offsets_measure_a_known_delay():
+    notes = score.timed_notes(melody(20, seed=2), 6, 30)
+    reference = fluid.render(notes, duration_s=5.0)
+    delayed = np.concatenate([np.zeros((96, 2), np.int16), reference])[: len(reference)]
+    times = np.array([n.start_s for n in notes])
+    np.testing.assert_allclose(onset_offsets_s(delayed, reference, 48000, times), 0.002)
+    np.testing.assert_allclose(onset_offsets_s(reference, reference, 48000, times), 0.0)
