@@ -78,6 +78,19 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds of each Python thread by name (capture, audio-file, the loop's MainThread)."""
+    out = {}
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[t.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> dict:
     cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms},
                                   audio={"driver": "file", "audio_file": str(wav)})
@@ -86,19 +99,19 @@ def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> d
     loop = LiveLoop(VideoFileSource(video, loop=True), estimator, make_sink(cfg),
                     composer_factory(cfg), cfg.loop, stats, CommandQueue(),
                     on_event=events.append)
-    samples = []  # (seconds since start, cpu seconds, rss MB)
+    samples = []  # (seconds since start, cpu seconds, rss MB, {thread: cpu seconds})
     stop = threading.Event()
     t0 = time.monotonic()
 
     def sample():
         while not stop.wait(5.0):
-            samples.append((time.monotonic() - t0, cpu_s(), rss_mb()))
+            samples.append((time.monotonic() - t0, cpu_s(), rss_mb(), thread_cpu_s()))
 
-    threading.Thread(target=sample, daemon=True).start()
-    samples.append((0.0, cpu_s(), rss_mb()))
+    threading.Thread(target=sample, daemon=True, name="sampler").start()
+    samples.append((0.0, cpu_s(), rss_mb(), thread_cpu_s()))
     loop.run(duration_s=minutes * 60)
     stop.set()
-    samples.append((time.monotonic() - t0, cpu_s(), rss_mb()))
+    samples.append((time.monotonic() - t0, cpu_s(), rss_mb(), thread_cpu_s()))
     return {"stats": stats, "events": events, "samples": samples}
 
 
@@ -106,8 +119,14 @@ def after_warm_up(samples, duration_s):
     warm = min(WARM_UP_S, duration_s / 4)
     first = next(s for s in samples if s[0] >= warm)
     last = samples[-1]
-    cpu_pct = 100 * (last[1] - first[1]) / (last[0] - first[0])
-    return cpu_pct, last[2] - first[2], max(s[2] for s in samples if s[0] >= warm) - first[2]
+    wall = last[0] - first[0]
+    cpu_pct = 100 * (last[1] - first[1]) / wall
+    # Per thread, up to the last periodic sample (the capture and audio threads end with the run).
+    periodic = samples[-2]
+    threads = {name: 100 * (periodic[3][name] - first[3].get(name, 0.0)) / (periodic[0] - first[0])
+               for name in periodic[3] if name in ("MainThread", "capture", "audio-file")}
+    return (cpu_pct, threads, last[2] - first[2],
+            max(s[2] for s in samples if s[0] >= warm) - first[2])
 
 
 def audio_audit(wav: Path, events, fade_ms: int):
@@ -147,7 +166,7 @@ def main() -> int:
         stats, events = result["stats"], result["events"]
         snap = stats.snapshot()
         duration_s = result["samples"][-1][0]
-        cpu_pct, rss_growth, rss_peak = after_warm_up(result["samples"], duration_s)
+        cpu_pct, threads, rss_growth, rss_peak = after_warm_up(result["samples"], duration_s)
         onset, grid_ok, struck = audio_audit(tmp / "live.wav", events, Config().loop.fade_ms)
         lags = stats.latencies_ms("schedule")
         worst_lag = float(lags.max()) if len(lags) else math.nan
@@ -161,6 +180,9 @@ def main() -> int:
                     f"{fades} fades", ""),
             ("CPU, whole process (% of one core)", f"{cpu_pct:.1f}",
              f"goal <= {GOAL_CPU_PCT:g}: {'PASS' if cpu_pct <= GOAL_CPU_PCT else 'FAIL'}"),
+            ("  by thread: loop (pose, composer) / capture (decode) / FluidSynth render",
+             " / ".join(f"{threads.get(n, 0):.1f}" for n in ("MainThread", "capture",
+                                                              "audio-file")), ""),
             ("frames in / dropped", f"{snap['fps']:.1f} fps / {snap['frames_dropped']}", ""),
         ]
         rows += [(f"latency {stage} p50 / p99 (ms)", fmt(snap["latency_ms"][stage]), "")

@@ -25,7 +25,7 @@ from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 from dance2music.synth.wav import read_wav
 
 RATE = 48000
-LATENCY_MS = 100
+LATENCY_MS = LoopSettings().fixed_latency_ms
 NOTE_TICKS = RATE * 6 // GRID_FPS
 
 
@@ -115,9 +115,8 @@ def test_dance_video_to_piano_on_the_grid(tmp_path, pose):
     assert 0 < snap["latency_ms"]["pose"]["p50"] < 50
 
 
-@pytest.mark.slow
 def test_slow_composer_misses_are_counted_and_the_grid_holds(tmp_path, pose):
-    composer = Recording(slow_every=4, slow_s=0.25)  # 250 ms > L: every 4th decision is late
+    composer = Recording(slow_every=4, slow_s=0.3)  # 300 ms > L: every 4th decision is late
     loop, events = make_loop(tmp_path, pose, composer, absent_s=60)
     run_for(loop, 8)
     notes = check_audio_on_grid(tmp_path, events)

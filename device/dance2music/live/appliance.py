@@ -91,12 +91,16 @@ class Appliance:
             log.info("health: the health package is not installed; no HTTP server")
             return
         h = self.cfg.health
-        if h.port:
+        if h.enabled:
             self._health = HealthServer(self.stats.snapshot, self.commands.submit, host=h.host,
                                         port=h.port, token=h.token or None)
             self._health.start()
         self._heartbeat = Heartbeat(SystemdNotifier(), self.stats.snapshot)
         self._heartbeat.start()
+
+    @property
+    def health_address(self) -> tuple[str, int] | None:
+        return self._health.address if self._health is not None else None
 
     def run(self, duration_s: float | None = None) -> None:
         self.button.start()
