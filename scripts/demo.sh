@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Sets everything up, then composes music for the bundled real dance: demo.wav and demo.mid.
+# Sets everything up, then makes music from the bundled real dances with the committed models:
+#   demo.wav, demo.mid, demo.png  the offline beam search on 12 s of AIST++ break dance
+#   demo.mp4                      the bundled dance video with its own composed music
+#   demo-live.wav                 the live appliance on that video as its camera (real time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/dance2music compose assets/demo/aistpp_ch01_front.npz -o demo.wav -o demo.mid -o demo.png
+d2m=.venv/bin/dance2music
+$d2m compose assets/demo/aistpp_ch01_front.npz -o demo.wav -o demo.mid -o demo.png
+$d2m compose assets/demo/dance.mp4 -o demo.mp4
+$d2m run --source assets/demo/dance.mp4 --audio-file demo-live.wav --duration 8
+echo "made demo.wav demo.mid demo.png demo.mp4 demo-live.wav"
