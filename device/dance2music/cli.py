@@ -15,6 +15,7 @@ from dance2music.errors import Dance2MusicError
 COMMANDS = (
     "dance2music.commands.compose",
     "dance2music.commands.eval",
+    "dance2music.commands.poses",
 )
 
 

@@ -1,0 +1,1 @@
+"""Media files: video decoding and encoding."""
