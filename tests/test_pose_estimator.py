@@ -53,7 +53,7 @@ def poses_at(estimator, path, frames: set[int]) -> dict:
 
 def assert_matches_reference(result, ref) -> None:
     expected = np.asarray(ref["keypoints"], dtype=np.float32)
-    assert result.presence > 0.9
+    assert result.presence > 0.8  # well above the 0.5 threshold (FP32: > 0.99 on all of them)
     confident = expected[:, 2] >= 0.5
     err = np.linalg.norm(result.keypoints[:, :2] - expected[:, :2], axis=1) / body_size(expected)
     worst = int(np.argmax(np.where(confident, err, 0)))

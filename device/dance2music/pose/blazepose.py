@@ -40,6 +40,14 @@ def _ssd_anchors() -> np.ndarray:
 ANCHORS = _ssd_anchors()
 
 
+def _on_pixel_indices(affine: np.ndarray) -> np.ndarray:
+    """An affine map between continuous coordinates (pixel i spans [i, i+1]) rewritten for
+    cv2.warpAffine, which maps pixel indices (centres)."""
+    out = affine.astype(np.float64).copy()
+    out[:, 2] += out[:, :2] @ (0.5, 0.5) - 0.5
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class Letterbox:
     """Maps detector-input coordinates in [0, 1] back to image pixels."""
@@ -53,14 +61,30 @@ class Letterbox:
         return (xy_norm * DETECTOR_SIZE - pad) * self.scale
 
 
+def _halved_near(frame: np.ndarray, side: int) -> tuple[np.ndarray, int]:
+    """The frame shrunk by area-averaging 2x steps (cheap, unlike one large INTER_AREA) while
+    it stays at least twice `side`, and the total factor; an odd last row/column is dropped
+    so each step is exactly 2x."""
+    factor = 1
+    while max(frame.shape[:2]) >= 4 * side:
+        h, w = frame.shape[:2]
+        frame = cv2.resize(frame[:h - h % 2, :w - w % 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        factor *= 2
+    return frame, factor
+
+
 def letterbox(frame_bgr: np.ndarray) -> tuple[np.ndarray, Letterbox]:
-    """Frame -> detector input (1, 224, 224, 3) float32 RGB in [-1, 1], aspect kept, centred."""
+    """Frame -> detector input (1, 224, 224, 3) float32 RGB in [-1, 1], aspect kept, centred.
+    Area-averaged 2x steps then one bilinear warp: 1 ms on a 1768x994 frame where a single
+    INTER_AREA resize takes 8 ms and a plain bilinear one aliases (the INT8 detector then
+    misses people FP32 finds)."""
     h, w = frame_bgr.shape[:2]
     scale = max(w, h) / DETECTOR_SIZE
-    nw, nh = round(w / scale), round(h / scale)
-    px, py = (DETECTOR_SIZE - nw) // 2, (DETECTOR_SIZE - nh) // 2
-    canvas = np.zeros((DETECTOR_SIZE, DETECTOR_SIZE, 3), dtype=np.uint8)
-    canvas[py:py + nh, px:px + nw] = cv2.resize(frame_bgr, (nw, nh), interpolation=cv2.INTER_AREA)
+    px, py = (DETECTOR_SIZE - w / scale) / 2, (DETECTOR_SIZE - h / scale) / 2
+    small, factor = _halved_near(frame_bgr, DETECTOR_SIZE)
+    to_input = np.array([[factor / scale, 0, px], [0, factor / scale, py]])
+    canvas = cv2.warpAffine(small, _on_pixel_indices(to_input), (DETECTOR_SIZE, DETECTOR_SIZE),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
     rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
     tensor = (rgb.astype(np.float32) / 127.5 - 1.0)[None]
     return tensor, Letterbox(scale, px, py)
@@ -143,7 +167,7 @@ class Roi:
 
     def crop(self, frame_bgr: np.ndarray) -> np.ndarray:
         """The landmark model's input (1, 256, 256, 3) float32 RGB in [0, 1]."""
-        patch = cv2.warpAffine(frame_bgr, self.crop_to_image(), (LANDMARK_SIZE, LANDMARK_SIZE),
+        patch = cv2.warpAffine(frame_bgr, _on_pixel_indices(self.crop_to_image()), (LANDMARK_SIZE, LANDMARK_SIZE),
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         rgb = cv2.cvtColor(patch, cv2.COLOR_BGR2RGB)
