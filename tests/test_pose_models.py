@@ -16,8 +16,8 @@ from dance2music.errors import ModelError
 from dance2music.media.video import VideoReader
 from dance2music.pose import blazepose as bp
 from dance2music.pose.estimator import OpenVinoPose
-from dance2music.pose.modelfiles import (MANIFEST_NAME, REPO_MODEL_DIR, compile_model,
-                                         read_manifest, sha256_of, verified_xml)
+from dance2music.artefacts import REPO_MODEL_DIR, sha256_of
+from dance2music.pose.modelfiles import MANIFEST_NAME, compile_model, read_manifest, verified_xml
 from pose_data import FIXTURES, resolve
 
 HELD_OUT = json.loads((FIXTURES / "int8_heldout.json").read_text())

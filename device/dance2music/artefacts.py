@@ -11,11 +11,11 @@ from dance2music.errors import ModelError
 
 # The package is installed (editable) from the repository, whose models/int8/ holds the files;
 # a deployment may put them elsewhere.
-_REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "int8"
+REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "int8"
 
 
 def model_dir() -> Path:
-    return Path(os.environ.get("DANCE2MUSIC_MODEL_DIR", _REPO_MODEL_DIR))
+    return Path(os.environ.get("DANCE2MUSIC_MODEL_DIR") or REPO_MODEL_DIR)
 
 
 def sha256_of(path: Path) -> str:
@@ -32,8 +32,8 @@ def verified(path: Path, expected_sha256: str) -> Path:
         raise ModelError(f"{path}: model file missing")
     actual = sha256_of(path)
     if actual != expected_sha256:
-        raise ModelError(f"{path}: checksum mismatch (sha256 {actual}, manifest says "
-                         f"{expected_sha256}): the file is corrupt or not the one built")
+        raise ModelError(f"{path}: model file corrupt or replaced: sha256 {actual}, "
+                         f"manifest expects {expected_sha256}")
     return path
 
 
@@ -41,6 +41,6 @@ def load_manifest(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise ModelError(f"{path}: manifest missing") from None
+        raise ModelError(f"{path}: model manifest not found") from None
     except (OSError, ValueError) as e:
-        raise ModelError(f"{path}: unreadable manifest ({e})") from None
+        raise ModelError(f"{path}: unreadable model manifest ({e})") from None

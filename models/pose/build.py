@@ -31,7 +31,8 @@ import openvino.opset13 as ops
 from dance2music.files import atomic_path
 from dance2music.pose import blazepose as bp
 from dance2music.pose.estimator import PRESENCE_THRESHOLD, OpenVinoPose
-from dance2music.pose.modelfiles import COMPILE_CONFIG, MANIFEST_NAME, sha256_of
+from dance2music.artefacts import sha256_of
+from dance2music.pose.modelfiles import COMPILE_CONFIG, MANIFEST_NAME
 from models.pose import frames as fr
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,18 +3,13 @@ compiling them for OpenVINO's CPU plugin the one way the project runs them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from pathlib import Path
 
+from dance2music.artefacts import load_manifest, model_dir, verified
 from dance2music.errors import ModelError
 
 MANIFEST_NAME = "manifest.json"
-# device/dance2music/pose/modelfiles.py -> repository root -> models/int8 (editable install);
-# deployments that put the models elsewhere set DANCE2MUSIC_MODEL_DIR.
-REPO_MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / "int8"
-DEFAULT_MODEL_DIR = Path(os.environ.get("DANCE2MUSIC_MODEL_DIR") or REPO_MODEL_DIR)
+DEFAULT_MODEL_DIR = model_dir()
 
 # One inference thread (two were never faster on 2 cores) and an explicit f32 hint: without it
 # OpenVINO silently runs bf16 on AVX512-BF16 x86 and f16 on ARM. Quantised layers still run
@@ -27,26 +22,11 @@ COMPILE_CONFIG = {
 }
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_manifest(model_dir: Path) -> dict:
-    path = Path(model_dir) / MANIFEST_NAME
-    try:
-        with open(path, encoding="utf-8") as f:
-            manifest = json.load(f)
-    except FileNotFoundError:
-        raise ModelError(f"{path}: model manifest not found (models are built by "
-                         "`python -m models.pose.build`)") from None
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{path}: unreadable model manifest ({e})") from None
+    manifest = load_manifest(Path(model_dir) / MANIFEST_NAME)
     if not isinstance(manifest.get("models"), dict):
-        raise ModelError(f"{path}: expected a 'models' object in the manifest")
+        raise ModelError(f"{Path(model_dir) / MANIFEST_NAME}: expected a 'models' object in the "
+                         "manifest (models are built by `python -m models.pose.build`)")
     return manifest
 
 
@@ -57,13 +37,7 @@ def verified_xml(model_dir: Path, manifest: dict, name: str) -> Path:
         raise ModelError(f"{Path(model_dir) / MANIFEST_NAME}: no entry for model '{name}' "
                          "with 'xml' and 'files'")
     for file_name, expected in entry["files"].items():
-        path = Path(model_dir) / file_name
-        if not path.is_file():
-            raise ModelError(f"{path}: model file missing")
-        actual = sha256_of(path)
-        if actual != expected:
-            raise ModelError(f"{path}: model file corrupt or replaced: sha256 {actual}, "
-                             f"manifest expects {expected}")
+        verified(Path(model_dir) / file_name, expected)
     return Path(model_dir) / entry["xml"]
 
 
