@@ -73,6 +73,7 @@ class SystemdNotifier:
             address = "\0" + address[1:]
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.setblocking(False)  # a manager that stopped reading must not stall the loop
                 sock.sendto(message.encode(), address)
             return True
         except OSError as e:
