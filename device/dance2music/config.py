@@ -46,9 +46,11 @@ class PoseSettings:
 @dataclasses.dataclass(frozen=True)
 class LoopSettings:
     mode: str = key("live", "mode at start", choices=MODES)
-    # Measured: the worst decision came 132 ms after its boundary in 10 min on a loaded 2-core
-    # x86 VM (L = 135 ms: zero misses), plus a margin. Re-measure on a Pi: benchmarks/live_run.py.
-    fixed_latency_ms: int = key(150, "from a note-grid boundary to its note's onset; a decision "
+    # Measured on a 2-core x86 VM over 10 min: the worst decision came 22 ms after its boundary
+    # with the machine to itself (L = 25 ms ran with zero misses) and 132 ms with both cores
+    # saturated by other jobs. 100 ms leaves room for a Pi 5 core several times slower;
+    # re-measure on the target with benchmarks/live_run.py.
+    fixed_latency_ms: int = key(100, "from a note-grid boundary to its note's onset; a decision "
                                      "later than this is missed (the previous note holds)",
                                 "ms", 10, 1000)
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
