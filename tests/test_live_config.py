@@ -73,7 +73,7 @@ def test_documented_file_lists_every_key_and_reads_back(tmp_path):
     for section in ("capture", "pose", "loop", "audio", "button", "health"):
         assert f"[{section}]" in text
     assert "# from a note-grid boundary to its note's onset" in text
-    assert "unit: ms; range 10..1000; default 150" in text
+    assert f"unit: ms; range 10..1000; default {config.LoopSettings().fixed_latency_ms}" in text
     assert config.load(write(tmp_path, text)) == config.Config()
 
 
