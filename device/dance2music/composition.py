@@ -61,12 +61,15 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
     return Composition(notes, silent, vectors, k, seq.fps, composer)
 
 
-def check_outputs(paths: list[Path]) -> None:
-    """Fail before any work if an output cannot be written."""
+def check_outputs(paths: list[Path], formats: tuple[str, ...] = OUTPUT_FORMATS,
+                  source: Path | None = None) -> None:
+    """Fail before any work if an output cannot be written, or would overwrite `source`."""
     for path in paths:
-        if path.suffix.lower() not in OUTPUT_FORMATS:
+        if path.suffix.lower() not in formats:
             raise InputError(f"{path}: unknown output format '{path.suffix}' "
-                             f"(expected one of {', '.join(OUTPUT_FORMATS)})")
+                             f"(expected one of {', '.join(formats)})")
+        if source is not None and path.exists() and path.resolve() == source.resolve():
+            raise InputError(f"{path}: is the input; refusing to overwrite it")
         if not path.parent.is_dir():
             raise InputError(f"{path}: output folder {path.parent} does not exist")
 

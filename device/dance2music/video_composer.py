@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from dance2music.composition import OUTPUT_FORMATS, compose_sequence, write_outputs
+from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_sequence, write_outputs
 from dance2music.errors import InputError
 from dance2music.media import mux
 from dance2music.pose.extract import extract_poses
@@ -30,22 +30,11 @@ class ComposeOptions:
     overlay: bool = False  # draw the skeleton on the video
 
 
-def check_video_outputs(video: Path, outputs: list[Path]) -> None:
-    for out in outputs:
-        if out.suffix.lower() not in ALL_FORMATS:
-            raise InputError(f"{out}: unknown output format '{out.suffix}' "
-                             f"(expected one of {', '.join(ALL_FORMATS)})")
-        if out.exists() and out.resolve() == video.resolve():
-            raise InputError(f"{out}: is the input video; refusing to overwrite it")
-        if not out.parent.is_dir():
-            raise InputError(f"{out}: output folder {out.parent} does not exist")
-
-
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
                   progress: bool = False, synth: fluid.SynthSettings = fluid.SynthSettings()
                   ) -> dict[str, float]:
     """Compose music for `video` and write every output; returns seconds per stage."""
-    check_video_outputs(video, outputs)
+    check_outputs(outputs, ALL_FORMATS, source=video)
     seconds: dict[str, float] = {}
     stages = tqdm(total=4, disable=not progress, desc=video.name, unit="stage",
                   bar_format="{desc}: {n}/{total} stages {postfix}")
@@ -83,7 +72,7 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
             sound = mux.mix(music, original, options.original_audio_level)
             draw = _skeleton_drawer(poses, start_s) if options.overlay else None
             for out in videos:
-                mux.write_video_with_music(video, out, sound, synth.sample_rate_hz, draw)
+                mux.write_video_with_music(video, out, sound, synth.sample_rate_hz, start_s, draw)
         done("mux")
     return seconds
 

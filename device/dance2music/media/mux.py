@@ -149,11 +149,11 @@ def _encode_video(src, out, suffix: str, draw: FrameDrawer | None, make_feed) ->
 
 
 def write_video_with_music(video: Path, output: Path, audio: np.ndarray, sample_rate_hz: int,
-                           draw: FrameDrawer | None = None) -> bool:
+                           start_s: float, draw: FrameDrawer | None = None) -> bool:
     """Write `output`: `video`'s picture with `audio` (int16 stereo, starting at the first
-    frame) as its only sound. Returns whether the video stream was copied (not re-encoded)."""
+    frame, at `start_s` on the video's clock: see video_span_s) as its only sound. Returns
+    whether the video stream was copied (not re-encoded)."""
     suffix = output.suffix.lower()
-    start_s, _ = video_span_s(video)
     attempts = [False, True] if draw is None else [True]
     for reencode in attempts:
         try:
