@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import resource
@@ -32,7 +33,7 @@ import numpy as np
 
 from dance2music.capture.open import DEMO_VIDEO
 from dance2music.capture.video import VideoFileSource
-from dance2music.config import Config
+from dance2music.config import Config, LoopSettings
 from dance2music.live.appliance import composer_factory, make_sink
 from dance2music.live.audit import audit, scheduled_notes
 from dance2music.live.loop import LiveLoop
@@ -44,6 +45,10 @@ from dance2music.synth.wav import read_wav
 GOAL_CPU_PCT, GOAL_MISSES, GOAL_RSS_MB, GOAL_JITTER_MS = 30.0, 0, 5.0, 1.0
 WARM_UP_S = 60.0
 _GUARD_MS = 2.0
+# The configuration's lowest fixed latency: decisions can come before their boundary (the
+# interval's last frame arrives one frame period early), so the worst lag may be negative.
+_LOWEST_L_MS = next(f for f in dataclasses.fields(LoopSettings)
+                    if f.name == "fixed_latency_ms").metadata["low"]
 
 
 def camera_sized(video: Path, width: int, out_dir: Path) -> Path:
@@ -170,7 +175,7 @@ def main() -> int:
         onset, grid_ok, struck = audio_audit(tmp / "live.wav", events, Config().loop.fade_ms)
         lags = stats.latencies_ms("schedule")
         worst_lag = float(lags.max()) if len(lags) else math.nan
-        l_min = int(math.ceil((worst_lag + _GUARD_MS) / 5) * 5)
+        l_min = max(_LOWEST_L_MS, int(math.ceil((worst_lag + _GUARD_MS) / 5) * 5))
         e2e = snap["latency_ms"]["end_to_end"]
         notes = [e for e in events if e.kind == "note"]
         fades = sum(e.kind == "fade" for e in events)
