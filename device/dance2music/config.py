@@ -46,10 +46,10 @@ class PoseSettings:
 @dataclasses.dataclass(frozen=True)
 class LoopSettings:
     mode: str = key("live", "mode at start", choices=MODES)
-    # Measured on a 2-core x86 VM over 10 min: the worst decision came 22 ms after its boundary
-    # with the machine to itself (L = 25 ms ran with zero misses) and 132 ms with both cores
-    # saturated by other jobs. 100 ms leaves room for a Pi 5 core several times slower;
-    # re-measure on the target with benchmarks/live_run.py.
+    # Measured on a 2-core x86 VM over 10 min (benchmarks/live_run.py): the worst decision
+    # came 1 ms after its boundary with the machine to itself (L = 10 ms ran with zero
+    # misses); an earlier, slower pose model reached 132 ms with both cores saturated by other
+    # jobs. 100 ms leaves room for a Pi 5 core several times slower; re-measure on the target.
     fixed_latency_ms: int = key(100, "from a note-grid boundary to its note's onset; a decision "
                                      "later than this is missed (the previous note holds)",
                                 "ms", 10, 1000)

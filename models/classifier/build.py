@@ -26,6 +26,7 @@ from models.classifier.network import NoteClassifier, count_macs
 from models.classifier.train import TrainConfig, train
 
 VALIDATION = "ch08"
+COPIES = 6  # augmented variants of each recorded training view
 FILES = {"int8": "note_classifier.onnx", "fp32": "note_classifier_fp32.onnx"}
 REFERENCE_CLIP = ("ch05", 0)  # held-out clip whose accuracy the tests reproduce
 CALIBRATION_WINDOWS = 1024
@@ -63,7 +64,7 @@ def main() -> None:
     defaults = TrainConfig()
     p.add_argument("--width", type=float, default=defaults.width)
     p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--copies", type=int, default=6, help="augmented variants per recorded view")
+    p.add_argument("--copies", type=int, default=COPIES, help="augmented variants per recorded view")
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--threads", type=int, default=defaults.threads)
     p.add_argument("--out", type=Path, default=model_dir())

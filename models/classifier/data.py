@@ -84,12 +84,13 @@ def real_windows(choreographies: tuple[str, ...], views=dance_data.VIEWS) -> Win
                            for c in choreographies for v in views])
 
 
-def augmented_windows(choreographies: tuple[str, ...], copies: int, seed: int) -> Windows:
+def augmented_windows(choreographies: tuple[str, ...], copies: int, seed: int,
+                      views=dance_data.VIEWS) -> Windows:
     """Each view of each choreography as recorded plus `copies` augmented variants."""
     rng = np.random.default_rng(seed)
     parts = []
     for c in choreographies:
-        for v in dance_data.VIEWS:
+        for v in views:
             seq = dance_data.load_clip(c, v)
             parts.append(labelled_windows(features.paper_vectors(seq.keypoints, seq.image_size)))
             parts += [labelled_windows(augment(seq, rng)) for _ in range(copies)]

@@ -30,12 +30,20 @@ class GreedyComposer(CausalComposer):
         self.history_notes = window - 1  # the window is these notes plus the candidate
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        return int(np.argmax(self.window_correlations(recent, np.repeat(recent[-1:], self.k, 0),
+                                                      notes)))
+
+    def window_correlations(self, recent: np.ndarray, coming: np.ndarray, notes: np.ndarray
+                            ) -> np.ndarray:
+        """The local-window correlation each of the 5 candidate notes would reach if the
+        coming interval's k poses were `coming` (benchmarks/note_predictability.py tries
+        other guesses than the held last pose)."""
         held = len(notes) * self.k  # frames of the notes in the window
-        frames = np.concatenate([recent[len(recent) - held:], np.repeat(recent[-1:], self.k, 0)])
+        frames = np.concatenate([recent[len(recent) - held:], coming])
         units = unit_rows(frames).reshape(len(notes) + 1, self.k, -1)
         cands = np.concatenate([np.broadcast_to(notes, (NUM_NOTES, len(notes))),
                                 _CANDIDATES[:, None]], axis=1)
-        return int(np.argmax(ExactWindow.from_units(units).correlations(cands)))
+        return ExactWindow.from_units(units).correlations(cands)
 
 
 class _Seeded(CausalComposer):
