@@ -92,7 +92,9 @@ def forecast_hits(choreographies) -> dict[str, float]:
 
 
 def leaky_split_accuracies() -> list[tuple[str, float, float]]:
-    """(split, accuracy on the training clips as recorded, accuracy on the test windows)."""
+    """(split, accuracy on the training clips as recorded, accuracy on the test windows). The
+    leaky splits pick their best epoch on the test windows themselves: that can only flatter
+    them."""
     from models.classifier import data
     from models.classifier.build import COPIES, VALIDATION
     from models.classifier.train import TrainConfig, predict, train
