@@ -83,7 +83,7 @@ def forecast_hits(choreographies) -> dict[str, float]:
             for t in range(1, len(beam)):
                 start = t * K
                 notes = beam[max(0, t - greedy.history_notes):t]
-                recent = v[max(0, start - greedy.history_notes * K):start]
+                recent = v[max(0, start - greedy.history_frames):start]
                 for name, forecast in FORECASTS.items():
                     scores = greedy.window_correlations(recent, forecast(v, start), notes)
                     hits[name].append(int(np.argmax(scores)) == beam[t])
