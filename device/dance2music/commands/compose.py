@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_pose_file(args) -> int:
-    check_outputs(args.output)
+    check_outputs(args.output, inputs=(args.input,))
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,
