@@ -13,6 +13,7 @@ class SnapshotSource:
         self.lock = threading.Lock()
         self.commands: list[str] = []
         self.fail_submit = False
+        self.applies_commands = True
         self.stats = {
             "mode": "live", "fps": 29.7, "frames_dropped": 3,
             "latency_ms": {stage: {"p50": 10.0 + i, "p99": 20.0 + i} for i, stage in
@@ -34,9 +35,20 @@ class SnapshotSource:
             self.stats["last_progress_s"] = time.monotonic()
 
     def submit(self, command: str) -> None:
+        """Records the command and applies it at once, as the loop would at its next frame."""
         if self.fail_submit:
             raise RuntimeError("command queue full")
         self.commands.append(command)
+        if not self.applies_commands:
+            return
+        verb, _, mode = command.partition(" ")
+        with self.lock:
+            if verb == "set":
+                self.stats["mode"] = mode
+            elif verb == "standby":
+                self.stats["mode"] = "standby"
+            elif verb in ("next", "wake"):
+                self.stats["mode"] = "greedy" if self.stats["mode"] != "greedy" else "live"
 
 
 PLATFORM = {"cpu_temperature_c": 51.5, "throttling": {"raw": "0x0", "throttled": False}}

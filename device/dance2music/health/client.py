@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 
 from dance2music.errors import Dance2MusicError
 
-DEFAULT_URL = "http://127.0.0.1:8765"
-
 
 class ServiceUnreachable(Dance2MusicError):
     """Nothing answers at the service's address (not running, wrong --url, firewall)."""
-
-
-def default_url() -> str:
-    return os.environ.get("DANCE2MUSIC_URL", DEFAULT_URL)
 
 
 def call(url: str, path: str, payload: dict | None = None, token: str | None = None,
