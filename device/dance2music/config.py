@@ -35,6 +35,13 @@ class CaptureSettings:
     loop_video: bool = key(True, "start a video file again at its end")
     reopen_max_backoff_s: float = key(1.0, "longest wait between attempts to reopen a failed "
                                            "source", "s", 0.05, 60)
+    # How the camera is mounted (undone before the pose model; on a Pi camera by the sensor).
+    hflip: bool = key(False, "mirror the image left-right")
+    vflip: bool = key(False, "flip the image upside down")
+    rotation_deg: int = key(0, "turn the image clockwise (after the flips)", "degrees",
+                            choices=(0, 90, 180, 270))
+    camera_num: int = key(0, "which Pi camera with source = \"picamera\" (Pi 5: 0 = CAM0, "
+                             "1 = CAM1)", "index", 0, 7)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +73,8 @@ class LoopSettings:
 class AudioSettings:
     driver: str = key("alsa", "FluidSynth audio driver ('file' writes audio_file)",
                       choices=("alsa", "pulseaudio", "pipewire", "jack", "file"))
-    device: str = key("default", "ALSA device name (e.g. hw:1,0, plughw:CARD=Headphones)")
+    device: str = key("default", "ALSA device name, as `dance2music audio list` shows (a Pi 5: "
+                                 "hdmi:CARD=vc4hdmi0,DEV=0, or a USB card's plughw:CARD=...)")
     audio_file: str = key("", "WAV file written in real time by the 'file' driver")
     sample_rate_hz: int = key(48000, "output sample rate", "Hz", 8000, 192000)
     period_size: int = key(128, "audio period", "frames", 16, 8192)
@@ -129,8 +137,8 @@ def _value(section: str, field: dataclasses.Field, value: Any) -> Any:
     if kind is str and "\0" in value:
         raise InputError(f"[{section}] {field.name}: expected text without NUL characters")
     if meta["choices"] and value not in meta["choices"]:
-        raise InputError(f"[{section}] {field.name}: expected one of "
-                         f"{', '.join(meta['choices'])}, got {value!r}")
+        choices = ", ".join(map(str, meta["choices"]))
+        raise InputError(f"[{section}] {field.name}: expected one of {choices}, got {value!r}")
     # NaN compares false with everything, so the range test alone would let it through.
     if kind is float and not math.isfinite(value):
         raise InputError(f"[{section}] {field.name}: expected a finite number, got {value!r}")
@@ -241,7 +249,7 @@ def documented(config: Config = Config()) -> str:
             if meta["low"] is not None:
                 extra.append(f"range {meta['low']}..{meta['high']}")
             if meta["choices"]:
-                extra.append("one of " + ", ".join(meta["choices"]))
+                extra.append("one of " + ", ".join(map(str, meta["choices"])))
             extra.append(f"default {_toml(f.default)}")
             lines.append(f"# {meta['doc']} ({'; '.join(extra)})")
             value = getattr(current, f.name)
