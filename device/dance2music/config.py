@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
 MAX_CONFIG_BYTES = 1 << 20  # a real file is ~3 KiB; refuse to parse a huge one
@@ -107,6 +108,13 @@ class HealthSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class SoundSettings:  # how the notes sound (dance2music.sound)
+    world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
+    accompaniment: bool = key(True, "bass and chords under the melody")
+    chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     capture: CaptureSettings = CaptureSettings()
     pose: PoseSettings = PoseSettings()
@@ -114,6 +122,7 @@ class Config:
     audio: AudioSettings = AudioSettings()
     button: ButtonSettings = ButtonSettings()
     health: HealthSettings = HealthSettings()
+    sound: SoundSettings = SoundSettings()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """A copy with some keys replaced (CLI flags), validated like the file's."""
