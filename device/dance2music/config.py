@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
 MAX_CONFIG_BYTES = 1 << 20  # a real file is ~3 KiB; refuse to parse a huge one
@@ -35,6 +36,13 @@ class CaptureSettings:
     loop_video: bool = key(True, "start a video file again at its end")
     reopen_max_backoff_s: float = key(1.0, "longest wait between attempts to reopen a failed "
                                            "source", "s", 0.05, 60)
+    # How the camera is mounted (undone before the pose model; on a Pi camera by the sensor).
+    hflip: bool = key(False, "mirror the image left-right")
+    vflip: bool = key(False, "flip the image upside down")
+    rotation_deg: int = key(0, "turn the image clockwise (after the flips)", "degrees",
+                            choices=(0, 90, 180, 270))
+    camera_num: int = key(0, "which Pi camera with source = \"picamera\" (Pi 5: 0 = CAM0, "
+                             "1 = CAM1)", "index", 0, 7)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +74,8 @@ class LoopSettings:
 class AudioSettings:
     driver: str = key("alsa", "FluidSynth audio driver ('file' writes audio_file)",
                       choices=("alsa", "pulseaudio", "pipewire", "jack", "file"))
-    device: str = key("default", "ALSA device name (e.g. hw:1,0, plughw:CARD=Headphones)")
+    device: str = key("default", "ALSA device name, as `dance2music audio list` shows (a Pi 5: "
+                                 "hdmi:CARD=vc4hdmi0,DEV=0, or a USB card's plughw:CARD=...)")
     audio_file: str = key("", "WAV file written in real time by the 'file' driver")
     sample_rate_hz: int = key(48000, "output sample rate", "Hz", 8000, 192000)
     period_size: int = key(128, "audio period", "frames", 16, 8192)
@@ -99,6 +108,13 @@ class HealthSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class SoundSettings:  # how the notes sound (dance2music.sound)
+    world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
+    accompaniment: bool = key(True, "bass and chords under the melody")
+    chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     capture: CaptureSettings = CaptureSettings()
     pose: PoseSettings = PoseSettings()
@@ -106,6 +122,7 @@ class Config:
     audio: AudioSettings = AudioSettings()
     button: ButtonSettings = ButtonSettings()
     health: HealthSettings = HealthSettings()
+    sound: SoundSettings = SoundSettings()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """A copy with some keys replaced (CLI flags), validated like the file's."""
@@ -129,8 +146,8 @@ def _value(section: str, field: dataclasses.Field, value: Any) -> Any:
     if kind is str and "\0" in value:
         raise InputError(f"[{section}] {field.name}: expected text without NUL characters")
     if meta["choices"] and value not in meta["choices"]:
-        raise InputError(f"[{section}] {field.name}: expected one of "
-                         f"{', '.join(meta['choices'])}, got {value!r}")
+        choices = ", ".join(map(str, meta["choices"]))
+        raise InputError(f"[{section}] {field.name}: expected one of {choices}, got {value!r}")
     # NaN compares false with everything, so the range test alone would let it through.
     if kind is float and not math.isfinite(value):
         raise InputError(f"[{section}] {field.name}: expected a finite number, got {value!r}")
@@ -241,7 +258,7 @@ def documented(config: Config = Config()) -> str:
             if meta["low"] is not None:
                 extra.append(f"range {meta['low']}..{meta['high']}")
             if meta["choices"]:
-                extra.append("one of " + ", ".join(meta["choices"]))
+                extra.append("one of " + ", ".join(map(str, meta["choices"])))
             extra.append(f"default {_toml(f.default)}")
             lines.append(f"# {meta['doc']} ({'; '.join(extra)})")
             value = getattr(current, f.name)

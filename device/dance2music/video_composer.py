@@ -15,6 +15,7 @@ from dance2music.files import all_or_nothing
 from dance2music.media import mux
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
+from dance2music.sound.performance import SoundOptions, render_performance
 from dance2music.synth import fluid
 
 ALL_FORMATS = OUTPUT_FORMATS + mux.VIDEO_FORMATS
@@ -29,6 +30,7 @@ class ComposeOptions:
     representation: str = "paper"
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
     overlay: bool = False  # draw the skeleton on the video
+    sound: SoundOptions = SoundOptions()
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
@@ -61,12 +63,12 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         done("compose")
         stages.set_postfix_str("render")
         start_s, duration_s = mux.video_span_s(video)
-        music = fluid.render(composition.timed_notes(), synth, duration_s=duration_s)
+        music = render_performance(composition.performed(options.sound), synth, duration_s)
         done("render")
         stages.set_postfix_str("write")
         with all_or_nothing():
             files = [o for o in outputs if o.suffix.lower() in OUTPUT_FORMATS]
-            write_outputs(composition, files, synth)
+            write_outputs(composition, files, synth, options.sound)
             videos = [o for o in outputs if o.suffix.lower() in mux.VIDEO_FORMATS]
             if videos:
                 original = (mux.original_audio(video, synth.sample_rate_hz, len(music))

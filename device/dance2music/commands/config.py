@@ -15,9 +15,13 @@ from dance2music.errors import InputError
 def register(subparsers) -> None:
     p = subparsers.add_parser("config", help="check the configuration or print its defaults",
                               description=__doc__)
-    p.add_argument("action", choices=("check", "defaults"))
-    p.add_argument("--config", type=Path, help=f"TOML file (default "
-                                               f"{configuration.DEFAULT_CONFIG} if present)")
+    p.add_argument("action", choices=("check", "defaults"),
+                   help="check: validate the file (exit 2 naming the key and the expected value "
+                        "if anything is wrong) and print it with every key documented; "
+                        "defaults: print the default configuration, documented")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help=f"the TOML file to check (default {configuration.DEFAULT_CONFIG} if "
+                        f"present, else the defaults)")
     p.set_defaults(func=run)
 
 

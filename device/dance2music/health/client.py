@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 
 from dance2music.errors import Dance2MusicError
-
-DEFAULT_URL = "http://127.0.0.1:8765"
 
 
 class ServiceUnreachable(Dance2MusicError):
@@ -24,10 +21,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 # The service is on this machine or the LAN: never through a proxy from http_proxy & co.,
 # which would receive the bearer token.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
-
-
-def default_url() -> str:
-    return os.environ.get("DANCE2MUSIC_URL", DEFAULT_URL)
 
 
 def call(url: str, path: str, payload: dict | None = None, token: str | None = None,
