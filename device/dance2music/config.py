@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.modes.table import MODE_NAMES as MODES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
-MODES = ("live", "greedy", "baseline", "replay", "standby")
 
 
 def key(default, doc: str, unit: str = "", low=None, high=None, choices=None):
