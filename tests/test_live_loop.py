@@ -248,3 +248,21 @@ def test_a_decision_waits_for_its_lookahead_frames(lookahead):
     assert composer.seen[-1] == composer.history_frames + lookahead and t >= 10
     assert rig.stats.snapshot()["deadline_misses"] == 0
     assert_on_grid(rig)
+
+
+def test_a_pause_between_the_two_clock_reads_does_not_move_frames_on_the_grid():
+    rig = rig_with(absent_s=60)
+    plain_now = rig.sink.now
+    rng = np.random.default_rng(0)
+
+    def a_pause_then_now():  # the loop's thread preempted just before it reads the audio clock
+        if rng.random() < 0.1:
+            rig.clock.advance(0.02)
+        return plain_now()
+
+    rig.sink.now = a_pause_then_now
+    rig.run_for(4.0)
+    # Frames are still placed at their true audio tick (the map was not shifted by a pause).
+    t_ns = rig.clock.monotonic_ns()
+    true_tick = (t_ns - rig.sink._origin_ns) * RATE // 10**9
+    assert abs(rig.loop.audio.tick_at(t_ns) - true_tick) <= 1

@@ -40,9 +40,11 @@ class AudioOutput:
 
     def ready(self) -> bool:
         """Open (or retry opening) the output, check that its clock moves, map the clocks."""
-        now_ns = self.clock.monotonic_ns()
         if self.sink.is_open:
+            # The tick first, then the time: a pause between the two reads then only makes
+            # this offset larger, and the map keeps the smallest (ClockMap).
             tick = self.sink.now()
+            now_ns = self.clock.monotonic_ns()
             if tick != self._last_tick:
                 self._last_tick, self._last_tick_ns = tick, now_ns
             elif now_ns - self._last_tick_ns > STALL_S * 1e9:
@@ -51,6 +53,7 @@ class AudioOutput:
                 return False
             self._map.observe(tick, now_ns)
             return True
+        now_ns = self.clock.monotonic_ns()
         if now_ns < self._next_try_ns:
             return False
         try:
@@ -64,8 +67,9 @@ class AudioOutput:
         self.on_state(True, None)
         self.generation += 1
         self._map = ClockMap(self.sink.ticks_per_s)
-        self._last_tick, self._last_tick_ns = self.sink.now(), now_ns
-        self._map.observe(self._last_tick, now_ns)
+        self._last_tick = self.sink.now()
+        self._last_tick_ns = self.clock.monotonic_ns()
+        self._map.observe(self._last_tick, self._last_tick_ns)
         return True
 
     def _failed(self, error: str, now_ns: int) -> None:
