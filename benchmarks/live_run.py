@@ -44,7 +44,7 @@ from dance2music.synth.fluid import SynthSettings, render
 from dance2music.synth.wav import read_wav
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from audio_oracle import audit, scheduled_notes  # noqa: E402 (the tests' oracle)
+from live_audit import audit, scheduled_notes  # noqa: E402 (the tests' oracle)
 
 GOAL_CPU_PCT, GOAL_MISSES, GOAL_RSS_MB, GOAL_JITTER_MS = 30.0, 0, 5.0, 1.0
 WARM_UP_S = 60.0

@@ -1,65 +1,38 @@
-"""Test oracle: a live run's audio checked against what the loop scheduled: the notes rendered
-offline at exactly their grid ticks, and onsets found back in both (the tests and
-benchmarks/live_run.py use it; it is not part of the device package)."""
-
-from __future__ import annotations
-
-import dataclasses
+"""Test oracles that read music back from audio: the pitch of a note, an instrument's timbre."""
 
 import numpy as np
 
-from dance2music.synth.score import TimedNote
-from onsets import detect_onsets
-
-_CHUNK_S = 20.0  # onset detection in chunks: its spectrogram of 10 min would not fit in RAM
-_OVERLAP_S = 1.0
+_SPAN_S = (0.03, 0.18)  # after the onset: past the attack, before the next note
 
 
-def scheduled_notes(events, ticks_per_s: int, end_tick: int, fade_ticks: int
-                    ) -> list[TimedNote]:
-    """The piano notes of a run's NoteEvents: each struck note lasts until the next struck
-    note or the end of a fade (silence), whichever comes first."""
-    out, sounding = [], None
-    for e in events:
-        if e.kind == "note" and e.struck or e.kind == "fade":
-            stop = e.onset + (fade_ticks if e.kind == "fade" else 0)
-            if sounding is not None:
-                out.append(TimedNote(sounding.onset / ticks_per_s,
-                                     min(stop, end_tick) / ticks_per_s, sounding.midi))
-            sounding = e if e.kind == "note" else None
-    if sounding is not None:
-        out.append(TimedNote(sounding.onset / ticks_per_s, end_tick / ticks_per_s,
-                             sounding.midi))
-    return [n for n in out if n.start_s * ticks_per_s < end_tick]
+def _spectrum(audio, rate, start_s):
+    x = np.asarray(audio, dtype=np.float64)
+    x = x.mean(axis=1) if x.ndim == 2 else x
+    seg = x[int((start_s + _SPAN_S[0]) * rate):int((start_s + _SPAN_S[1]) * rate)]
+    seg = np.pad(seg * np.hanning(len(seg)), (0, 8 * len(seg)))  # zero-padded: fine bins
+    return np.abs(np.fft.rfft(seg)), rate / len(seg)
 
 
-def onsets(samples: np.ndarray, rate: int) -> np.ndarray:
-    """detect_onsets over a long recording, chunk by chunk."""
-    found = []
-    step, pad = int(_CHUNK_S * rate), int(_OVERLAP_S * rate)
-    for start in range(0, len(samples), step):
-        lo = max(0, start - pad)
-        chunk = detect_onsets(samples[lo:start + step + pad], rate) + lo / rate
-        found.append(chunk[(chunk >= start / rate) & (chunk < (start + step) / rate)])
-    return np.concatenate(found) if found else np.zeros(0)
+def pitch_class_at(audio, rate, start_s, low_midi=40, high_midi=100):
+    """The pitch class (0 = C) sounding from `start_s`: the candidate whose first five
+    harmonics hold the most energy (harmonic summation, octave-agnostic)."""
+    mag, hz_per_bin = _spectrum(audio, rate, start_s)
+    scores = np.zeros(12)
+    for midi in range(low_midi, high_midi):
+        f0 = 440 * 2 ** ((midi - 69) / 12)
+        bins = [int(round(h * f0 / hz_per_bin)) for h in range(1, 6)]
+        scores[midi % 12] = max(scores[midi % 12],
+                                sum(mag[max(b - 2, 0):b + 3].max() / h
+                                    for h, b in enumerate(bins, 1) if b + 3 < len(mag)))
+    return int(np.argmax(scores))
 
 
-@dataclasses.dataclass(frozen=True)
-class OnsetAudit:
-    max_sample_diff: int  # live vs grid-exact reference, over the compared span
-    jitter_ms: np.ndarray  # |live onset - reference onset| for each onset found in both
-    nearest_ms: np.ndarray  # each struck note: distance to the nearest onset found live
-    found_live: int
-    found_reference: int
-
-
-def audit(live: np.ndarray, reference: np.ndarray, struck_s: np.ndarray, rate: int
-          ) -> OnsetAudit:
-    n = min(len(live), len(reference))
-    live, reference = live[:n], reference[:n]
-    diff = int(np.abs(live.astype(np.int32) - reference.astype(np.int32)).max()) if n else 0
-    found, found_ref = onsets(live, rate), onsets(reference, rate)
-    pairs = [np.abs(found - t).min() for t in found_ref] if len(found) else []
-    nearest = [np.abs(found - t).min() for t in struck_s] if len(found) else [np.inf]
-    return OnsetAudit(diff, np.asarray(pairs) * 1000, np.asarray(nearest) * 1000, len(found),
-                      len(found_ref))
+def timbre(audio, rate, start_s, midi):
+    """Relative levels (dB) of harmonics 1-8 of a note of known pitch: an instrument's
+    fingerprint, independent of loudness."""
+    mag, hz_per_bin = _spectrum(audio, rate, start_s)
+    f0 = 440 * 2 ** ((midi - 69) / 12)
+    levels = np.array([mag[max(int(round(h * f0 / hz_per_bin)) - 2, 0):
+                           int(round(h * f0 / hz_per_bin)) + 3].max() for h in range(1, 9)])
+    db = 20 * np.log10(levels + 1e-9)
+    return db - db.max()

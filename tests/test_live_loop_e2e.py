@@ -26,7 +26,7 @@ from dance2music.synth.fluid import SynthSettings, render
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 from dance2music.synth.wav import read_wav
 
-from audio_oracle import audit, scheduled_notes
+from live_audit import audit, scheduled_notes
 
 pytestmark = pytest.mark.slow  # real models and audio in real time: 4-9 s each
 
