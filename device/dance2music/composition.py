@@ -16,7 +16,6 @@ from dance2music.music.registry import make_composer
 from dance2music.music.scale import MIDI_NOTES
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
-from dance2music.report.matrices import write_matrices_png
 from dance2music.synth import fluid, midi, wav
 from dance2music.synth.score import TimedNote, timed_notes
 
@@ -101,4 +100,6 @@ def write_outputs(c: Composition, paths: list[Path],
             samples = fluid.render(c.timed_notes(), synth)
             wav.write_wav(path, samples, synth.sample_rate_hz)
         elif suffix == ".png":
-            write_matrices_png(path, c.vectors, c.notes, c.k, c.fps, c.composer)
+            from dance2music.report.figure import write_report_png  # matplotlib: extra `report`
+
+            write_report_png(path, c)
