@@ -43,7 +43,8 @@ def test_piano_roll_bars_sit_on_their_notes_and_rests_are_shaded():
     draw_piano_roll(ax, notes, duration_s=2.0)
     bars = sorted((path.get_extents().x0, path.get_extents().y0)
                   for collection in ax.collections for path in collection.get_paths())
-    assert np.allclose(bars, [(0.0, 2 - BAR_HEIGHT / 2), (1.0, 4 - BAR_HEIGHT / 2)])
+    assert np.allclose(bars, [(0.0, 0 - BAR_HEIGHT / 2), (1.0, 1 - BAR_HEIGHT / 2)])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["E4", "A4"]
     shaded = sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches)
     assert np.allclose(shaded, [(0.4, 1.0), (1.2, 2.0)])
     plt.close(fig)
@@ -79,9 +80,10 @@ def test_the_video_strip_lights_the_sounding_note():
     notes = [TimedNote(0.0, 1.0, MIDI_NOTES[2]), TimedNote(1.0, 2.0, MIDI_NOTES[4])]
     out = draw_note_strip(image, notes, time_s=0.5)
     strip_px = 480 // 6
-    row_y = lambda note: 480 - strip_px + int((4 - note + 0.5) * strip_px / 5)  # noqa: E731
+    row_y = lambda row: 480 - strip_px + int((row + 0.5) * strip_px / 2)  # noqa: E731
     x_at = lambda t: int((t - (0.5 - NOW_AT * WINDOW_S)) / WINDOW_S * 640)  # noqa: E731
-    assert tuple(out[row_y(2), x_at(0.3)]) == _LIT  # E4 sounds now
-    assert tuple(out[row_y(4), x_at(1.2)]) == _DIM  # A4 comes next
-    assert tuple(out[row_y(4), x_at(0.3)]) == (90, 90, 90)  # darkened background
+    e4_row, a4_row = 1, 0  # the two pitches played, high on top
+    assert tuple(out[row_y(e4_row), x_at(0.3)]) == _LIT  # E4 sounds now
+    assert tuple(out[row_y(a4_row), x_at(1.2)]) == _DIM  # A4 comes next
+    assert tuple(out[row_y(a4_row), x_at(0.3)]) == (90, 90, 90)  # darkened background
     assert (out[: 480 - strip_px - 40] == 200).all()  # the dance above is untouched

@@ -12,6 +12,8 @@ from dance2music.media.mux import VIDEO_FORMATS
 from dance2music.music.registry import COMPOSER_NAMES, composers_help
 from dance2music.pose import sequence
 from dance2music.pose.features import REPRESENTATIONS
+from dance2music.sound.performance import SoundOptions
+from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 from dance2music.video_composer import ALL_FORMATS, ComposeOptions, compose_video
 
 POSE_SUFFIX = ".npz"
@@ -44,6 +46,10 @@ def register(sub) -> None:
                    metavar="LEVEL", help="mix the video's own sound under the music "
                                          "(level 0-1, default 0.5 when given; else replaced)")
     p.add_argument("--overlay", action="store_true", help="draw the skeleton on output videos")
+    p.add_argument("--world", default=DEFAULT_WORLD, choices=WORLD_NAMES,
+                   help=f"sound world: scale and instruments (default {DEFAULT_WORLD})")
+    p.add_argument("--no-accompaniment", dest="accompaniment", action="store_false",
+                   help="the melody alone, without bass and chords")
     p.set_defaults(func=run)
 
 
@@ -52,7 +58,11 @@ def _options(args) -> ComposeOptions:
         raise InputError(f"--keep-original-audio: expected a level in 0..1, "
                          f"got {args.keep_original_audio}")
     return ComposeOptions(args.composer, args.k, args.beam_width, args.seed, args.representation,
-                          args.keep_original_audio, args.overlay)
+                          args.keep_original_audio, args.overlay, _sound(args))
+
+
+def _sound(args) -> SoundOptions:
+    return SoundOptions(world=args.world, accompaniment=args.accompaniment)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_pose_file(args) -> int:
-    check_outputs(args.output)
+    check_outputs(args.output, inputs=(args.input,))
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,
                                        args.representation)
     except InputError as e:
         raise InputError(f"{args.input}: {e}") from None
-    write_outputs(composition, args.output)
+    write_outputs(composition, args.output, sound=_sound(args))
     for path in args.output:
         print(f"wrote {path}")
     return 0

@@ -61,8 +61,9 @@ def body_part_speeds(vectors: np.ndarray, fps: float) -> np.ndarray:
     return median_filter(parts, size=(1, SMOOTHING_FRAMES), mode="nearest")
 
 
-def write_report_png(path: str | Path, composition) -> None:
-    """The report of a Composition (notes, silent steps, pose vectors, k, fps, composer)."""
+def write_report_png(path: str | Path, composition, performance) -> None:
+    """The report of a Composition (notes, silent steps, pose vectors, k, fps, composer) as
+    performed in its sound world (the melody's pitches)."""
     plt = _pyplot()
     c = composition
     frames = len(c.notes) * c.k
@@ -82,9 +83,9 @@ def write_report_png(path: str | Path, composition) -> None:
     dance_ax.set_yticks(range(len(BODY_PARTS)), list(BODY_PARTS))
     dance_ax.set_title("the dance: how fast each body part moves")
     over_time.colorbar(image, ax=dance_ax, label="speed (pose units / s)", pad=0.01)
-    draw_piano_roll(roll_ax, c.timed_notes(), duration_s)
-    roll_ax.set_title(f"the music: {c.composer} composer, one note per {c.k / c.fps:.2f} s "
-                      f"(grey: silent, nobody in view)")
+    draw_piano_roll(roll_ax, performance.melody(), duration_s)
+    roll_ax.set_title(f"the melody: {c.composer} composer, {performance.world.name} world, one "
+                      f"note per {c.k / c.fps:.2f} s (grey: silent)")
     over_time.colorbar(image, ax=roll_ax, pad=0.01).remove()  # keeps the time axes aligned
 
     step = np.arange(frames) // c.k
