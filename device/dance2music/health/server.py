@@ -18,7 +18,7 @@ from typing import Callable
 
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.health import metrics, platform, state
-from dance2music.health.commands import parse_command
+from dance2music.modes.commands import Command
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,14 @@ class HealthServer:
 
     def readyz(self, snap: dict) -> tuple[int, dict]:
         down = state.not_ready(snap)
-        return (503 if down else 200), {"ready": not down, "not_ready": down}
+        return (503 if down else 200), {"ready": not down, "not_ready": down,
+                                        "degraded": state.degraded(snap)}
 
     def status(self, snap: dict) -> dict:
         down = state.not_ready(snap)
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
-                  "not_ready": down, "progress_age_s": state.progress_age_s(snap)}
+                  "not_ready": down, "degraded": state.degraded(snap),
+                  "progress_age_s": state.progress_age_s(snap)}
         return {**snap, "health": health, "platform": self.platform_readings()}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
@@ -170,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                                "mode changes need loopback or 'Authorization: Bearer <token>'")
         try:
             body = self._read_body()
-            command = parse_command(json.loads(body))
+            command = str(Command.from_json(json.loads(body)))
         except _HttpError as e:
             return self._error(e.status, e.message)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:

@@ -41,7 +41,8 @@ class LiveLoop:
                  presence_threshold: float = 0.5, representation: str = "paper",
                  audio_retry_s: float = 2.0, clock: Clock | None = None,
                  observers: Sequence[NoteObserver] = (),
-                 on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K):
+                 on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K,
+                 stopping: threading.Event | None = None):
         self.open_feed, self.sink, self.settings = open_feed, sink, settings
         self.stats, self.commands, self.on_mode, self.k = stats, commands, on_mode, k
         self.clock = clock or MonotonicClock()
@@ -61,7 +62,7 @@ class LiveLoop:
         self._generation = 0  # the audio clock the grid lies on
         self._n = 0  # next boundary to decide
         self._cue_end_tick = 0  # no note before this onset: a cue is playing
-        self._stop = threading.Event()
+        self._stop = stopping or threading.Event()  # set: the loop ends at its next step
 
     def stop(self) -> None:
         """Ask the loop to end (signal handlers, other threads)."""
@@ -99,8 +100,8 @@ class LiveLoop:
         self.stats.progress()
 
     def _apply(self, commands) -> None:
-        for verb, arg in commands:
-            new = self.machine.apply(verb, arg)
+        for command in commands:
+            new = self.machine.apply(command.verb, command.mode)
             if new is not None:
                 self.enter(new, cue=True)
 
