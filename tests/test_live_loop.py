@@ -193,7 +193,7 @@ def test_the_note_history_is_bounded():
     rig.run_for(20.0)  # 100 notes
     composer = rig.composers["greedy"]
     assert len(rig.loop.decider.notes) == composer.history_notes
-    assert len(rig.loop.poses.window(rig.loop.poses.filled, 10**6)) <= (
+    assert len(rig.loop.timeline.poses.window(rig.loop.timeline.poses.filled, 10**6)) <= (
         int(rig.settings.replay_s * GRID_FPS) + 6)
 
 
@@ -243,7 +243,7 @@ def test_a_decision_waits_for_its_lookahead_frames(lookahead):
     composer.seen = []
     rig = rig_with(composer, absent_s=60)
     rig.run_for(4.0)
-    assert rig.loop.grid.lookahead_frames == lookahead
+    assert rig.loop.timeline.grid.lookahead_frames == lookahead
     t = len(composer.seen)
     assert composer.seen[-1] == composer.history_frames + lookahead and t >= 10
     assert rig.stats.snapshot()["deadline_misses"] == 0
