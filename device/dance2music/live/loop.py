@@ -107,7 +107,7 @@ class LiveLoop:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""
         mode = MODES[name]
         log.info("mode: %s", name)
-        self.stats.set(mode=name)
+        self.stats.set_mode(name)
         self.on_mode(name)
         if self.sink.is_open:
             start = self.scheduler.cut(self.sink.now() + self.audio.ticks(
@@ -136,12 +136,12 @@ class LiveLoop:
         self.decider.idle()
         self.stats.component("camera", True, idle=True)
         self.stats.component("pose", True, idle=True)
-        self.stats.set(person_present=False)
+        self.stats.set_person_present(False)
         self.timeline = None  # on wake: laid from then on
 
     def _perceive(self, audio: bool) -> None:
         frame = self.feed.take(FRAME_WAIT_S)
-        self.stats.set(frames_dropped=self.feed.dropped)
+        self.stats.set_frames_dropped(self.feed.dropped)
         self.stats.component("camera", self.feed.error is None, self.feed.error)
         if audio and self.timeline is None:
             self.timeline = Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
