@@ -11,14 +11,15 @@ import numpy as np
 from dance2music.errors import InputError
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
-from dance2music.music.measures import global_correlation
+from dance2music.music.grid import GridKind, GridSettings, NoteGrid, make_grid, warp
+from dance2music.music.measures import grid_correlation
 from dance2music.music.registry import make_composer
 from dance2music.music.scale import MIDI_NOTES
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 from dance2music.report.matrices import write_matrices_png
 from dance2music.synth import fluid, midi, wav
-from dance2music.synth.score import TimedNote, timed_notes
+from dance2music.synth.score import TimedNote, notes_on_grid
 
 OUTPUT_FORMATS = (".json", ".mid", ".wav", ".png")
 MIN_JOINTS_FOR_PERSON = 4  # fewer confident joints than this: nobody in view
@@ -32,13 +33,20 @@ class Composition:
     k: int
     fps: float
     composer: str
+    grid: NoteGrid  # when each note starts (the composer saw k poses per note)
+    grid_kind: GridKind = "fixed"
 
     @property
     def duration_s(self) -> float:
-        return len(self.notes) * self.k / self.fps
+        return float(self.grid.boundaries_s[-1])
 
     def timed_notes(self) -> list[TimedNote]:
-        return timed_notes(self.notes, self.k, self.fps, self.silent)
+        return notes_on_grid(self.notes, self.grid.boundaries_s, self.silent)
+
+    def global_correlation(self) -> float:
+        """Pearson(D, M) over the dance's frames, each frame with the note sounding at it."""
+        return grid_correlation(self.vectors, self.notes,
+                                self.grid.frame_notes(len(self.vectors), self.fps))
 
 
 def person_visible(seq: PoseSequence) -> np.ndarray:
@@ -48,7 +56,10 @@ def person_visible(seq: PoseSequence) -> np.ndarray:
 
 
 def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam_width: int = 50,
-                     seed: int = 0, representation: Representation = "paper") -> Composition:
+                     seed: int = 0, representation: Representation = "paper",
+                     grid: GridKind = "fixed") -> Composition:
+    """Notes for a dance; on the tempo grid the composer sees the poses in warped time (k per
+    note, see music/grid.py)."""
     seq = seq.resampled(TARGET_FPS)
     visible = person_visible(seq)
     if not visible.any():
@@ -56,9 +67,12 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
     vectors = check_dance(pose_vectors(seq.keypoints, seq.image_size, representation), k)
     maker = make_composer(composer, k=k, seed=seed, beam_width=beam_width,
                           representation=representation)
-    notes = maker.compose(vectors)
-    silent = ~visible[: len(notes) * k].reshape(len(notes), k).any(axis=1)
-    return Composition(notes, silent, vectors, k, seq.fps, composer)
+    note_grid = make_grid(grid, vectors, GridSettings(k=k, fps=seq.fps))
+    notes = maker.compose(check_dance(warp(vectors, note_grid, k, seq.fps), k))
+    frame_notes = note_grid.frame_notes(len(vectors), seq.fps)
+    seen = np.zeros(len(notes), dtype=bool)
+    seen[frame_notes[visible & (frame_notes >= 0)]] = True
+    return Composition(notes, ~seen, vectors, k, seq.fps, composer, note_grid, grid)
 
 
 def check_outputs(paths: list[Path], formats: tuple[str, ...] = OUTPUT_FORMATS,
@@ -78,12 +92,14 @@ def to_json(c: Composition) -> dict:
     return {
         "notes": c.notes.tolist(),
         "midi": [MIDI_NOTES[n] for n in c.notes],
-        "onsets_s": [round(t * c.k / c.fps, 6) for t in range(len(c.notes))],
+        "onsets_s": [round(float(t), 6) for t in c.grid.onsets_s],
         "silent": c.silent.tolist(),
         "fps": c.fps,
         "k": c.k,
         "composer": c.composer,
-        "global_correlation": round(global_correlation(c.vectors, c.notes, c.k), 6),
+        "global_correlation": round(c.global_correlation(), 6),
+        "grid": c.grid_kind,
+        "tempo_bpm": None if c.grid.tempo_bpm is None else round(c.grid.tempo_bpm, 2),
     }
 
 
@@ -101,4 +117,5 @@ def write_outputs(c: Composition, paths: list[Path],
             samples = fluid.render(c.timed_notes(), synth)
             wav.write_wav(path, samples, synth.sample_rate_hz)
         elif suffix == ".png":
-            write_matrices_png(path, c.vectors, c.notes, c.k, c.fps, c.composer)
+            write_matrices_png(path, c.vectors, c.notes, c.k, c.fps, c.composer,
+                               c.grid.frame_notes(len(c.vectors), c.fps))

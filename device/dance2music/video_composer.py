@@ -12,6 +12,7 @@ from tqdm import tqdm
 from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_sequence, write_outputs
 from dance2music.errors import InputError
 from dance2music.media import mux
+from dance2music.music.grid import GridKind
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
 from dance2music.synth import fluid
@@ -28,6 +29,7 @@ class ComposeOptions:
     representation: str = "paper"
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
     overlay: bool = False  # draw the skeleton on the video
+    grid: GridKind = "fixed"  # or "tempo": notes on the dancer's beat
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
@@ -54,7 +56,7 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         stages.set_postfix_str("compose")
         try:
             composition = compose_sequence(poses, options.composer, options.k, options.beam_width,
-                                           options.seed, options.representation)
+                                           options.seed, options.representation, options.grid)
         except InputError as e:
             raise InputError(f"{video}: {e}") from None
         done("compose")

@@ -32,10 +32,14 @@ def _panel(matrix: np.ndarray, title: str, duration_s: float) -> np.ndarray:
 
 
 def write_matrices_png(path: str | Path, vectors: np.ndarray, notes: np.ndarray, k: int,
-                       fps: float, composer: str) -> None:
-    frames = len(notes) * k
+                       fps: float, composer: str, frame_notes: np.ndarray | None = None) -> None:
+    """`frame_notes`: the note of each frame on a tempo grid (-1 after the last); by default
+    the fixed grid's nearest-neighbour resize, frame i belongs to note i // k."""
+    if frame_notes is None:
+        frame_notes = np.arange(len(notes) * k) // k
+    idx = frame_notes[frame_notes >= 0]
+    frames = len(idx)
     dance = dance_similarity(vectors[:frames])
-    idx = np.arange(frames) // k  # nearest-neighbour resize: frame i belongs to note i // k
     music = music_affinity(np.asarray(notes))[np.ix_(idx, idx)]
     duration_s = frames / fps
     image = np.hstack([_panel(dance, "dance similarity", duration_s),
