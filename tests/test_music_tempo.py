@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import mido
 import numpy as np
 import pytest
 from tempo_data import FPS, free_dance, pulse_dance
@@ -17,6 +18,7 @@ from dance2music.music.similarity import dance_similarity, music_affinity
 from dance2music.music.tempo import TempoSettings, TempoTracker
 from dance2music.pose import sequence
 from dance2music.pose.features import pose_vectors
+from dance2music.synth import midi
 
 
 def track(vectors, settings=TempoSettings()):
@@ -174,11 +176,12 @@ def test_compose_with_the_tempo_grid_on_real_dance(front_views):
     seq = front_views["ch01"]
     fixed = compose_sequence(seq, "beam")
     tempo = compose_sequence(seq, "beam", grid="tempo")
-    data = to_json(tempo)
+    data = to_json(tempo, tempo.performed())
     assert data["grid"] == "tempo" and data["tempo_bpm"] == pytest.approx(80, rel=0.04)
     assert len(data["onsets_s"]) == len(data["notes"]) == len(tempo.notes)
-    assert to_json(fixed)["tempo_bpm"] is None
-    assert to_json(fixed)["global_correlation"] == pytest.approx(
+    fixed_data = to_json(fixed, fixed.performed())
+    assert fixed_data["tempo_bpm"] is None
+    assert fixed_data["global_correlation"] == pytest.approx(
         measures.global_correlation(fixed.vectors, fixed.notes, 6), abs=1e-6)
     assert tempo.global_correlation() > fixed.global_correlation() - 0.05
     # the grid's onsets meet the kinematic beats more often (measured 0.46 vs 0.33); which of
@@ -189,11 +192,18 @@ def test_compose_with_the_tempo_grid_on_real_dance(front_views):
     assert on_beat["tempo"] > on_beat["fixed"] + 0.05
 
 
-def test_compose_cli_grid_option(tmp_path, aistpp_clips):
-    out = tmp_path / "d.json"
+def test_compose_cli_grid_option_and_midi_tempo_map(tmp_path, aistpp_clips):
+    out, mid = tmp_path / "d.json", tmp_path / "d.mid"
     cmd = [sys.executable, "-m", "dance2music", "compose", str(aistpp_clips[0]), "-o", str(out)]
-    done = subprocess.run(cmd + ["--grid", "tempo"], capture_output=True, text=True)
+    done = subprocess.run(cmd + ["-o", str(mid), "--grid", "tempo", "--world", "piano",
+                                 "--no-accompaniment"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert json.loads(out.read_text())["grid"] == "tempo"
+    data = json.loads(out.read_text())
+    assert data["grid"] == "tempo" and data["tempo_bpm"] == pytest.approx(80, rel=0.04)
+    # the MIDI file's tempo map puts every note where the grid has it
+    starts = [n.start_s for n in midi.read_midi(mid)]
+    sounding = measures.sounding_onsets_s(np.array(data["notes"]), np.array(data["onsets_s"]))
+    assert starts == pytest.approx(sounding.tolist(), abs=2e-3)
+    assert len(mido.MidiFile(mid).tracks[0]) > 3  # tempo changes, not one tempo
     bad = subprocess.run(cmd + ["--grid", "swing"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--grid" in bad.stderr and "swing" in bad.stderr

@@ -98,7 +98,7 @@ class NoteGrid:
 
 def fixed_grid(num_frames: int, settings: GridSettings = GridSettings()) -> NoteGrid:
     n = num_frames // settings.k
-    boundaries = np.arange(n + 1) * settings.k / settings.fps
+    boundaries = np.arange(n + 1) * settings.fixed_step_s  # as i * step everywhere else
     return NoteGrid(boundaries, np.full(n, np.nan), np.zeros(n))
 
 

@@ -18,28 +18,23 @@ class TimedNote:
     end_s: float
     midi: int
     velocity: int = VELOCITY
+    channel: int = 0
 
 
 def timed_notes(notes: np.ndarray, k: int, fps: float, silent: np.ndarray | None = None
                 ) -> list[TimedNote]:
-    """Notes of a sequence on the fixed grid (step = k / fps seconds)."""
-    return notes_on_grid(notes, np.arange(len(notes) + 1) * (k / fps), silent)
-
-
-def notes_on_grid(notes: np.ndarray, boundaries_s: np.ndarray, silent: np.ndarray | None = None
-                  ) -> list[TimedNote]:
-    """Notes of a sequence on any grid (note t sounds from boundaries_s[t] to [t + 1]). Steps
-    flagged in `silent` (nobody in view) play nothing and end the note before them."""
-    times = [float(b) for b in boundaries_s]
+    """Notes of a sequence on its grid (step = k / fps seconds). Steps flagged in `silent`
+    (nobody in view) play nothing and end the note before them."""
+    step_s = k / fps
     out: list[TimedNote] = []
     start = None
     for t, note in enumerate(notes):
         quiet = silent is not None and bool(silent[t])
         if start is not None and (quiet or note != notes[start]):
-            out.append(TimedNote(times[start], times[t], MIDI_NOTES[notes[start]]))
+            out.append(TimedNote(start * step_s, t * step_s, MIDI_NOTES[notes[start]]))
             start = None
         if start is None and not quiet:
             start = t
     if start is not None:
-        out.append(TimedNote(times[start], times[len(notes)], MIDI_NOTES[notes[start]]))
+        out.append(TimedNote(start * step_s, len(notes) * step_s, MIDI_NOTES[notes[start]]))
     return out
