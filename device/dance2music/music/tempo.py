@@ -34,14 +34,15 @@ class TempoSettings:
     fps: float = 30.0
     min_bpm: float = 60.0
     max_bpm: float = 180.0
-    window_s: float = 6.0  # seconds of onset signal the tempo is read from
+    window_s: float = 8.0  # seconds of onset signal the tempo is read from
     min_history_s: float = 3.0  # no estimate before this much dance
     detrend_s: float = 1.0  # centred mean removed from the speed
     hop_s: float = 0.2  # a new raw estimate this often
     prior_bpm: float = 120.0  # centre of the tempo prior (preferred human tempo)
     prior_octaves: float = 1.0  # its width
-    lock_confidence: float = 0.3
-    unlock_confidence: float = 0.2
+    # No-pulse dances (smooth random movement, the parkour video) never exceeded 0.14.
+    lock_confidence: float = 0.2
+    unlock_confidence: float = 0.15
     confidence_smoothing: float = 0.3  # weight of a new estimate in the running confidence
     retarget_ratio: float = 0.04  # a tempo this close to the locked one only nudges it
     nudge: float = 0.2  # fraction of the way a close estimate moves the locked tempo
