@@ -9,7 +9,6 @@ import dataclasses
 import io
 import math
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
