@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 
 from dance2music.errors import InputError
+from dance2music import files
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
 from dance2music.music.measures import global_correlation
 from dance2music.music.registry import make_composer
-from dance2music.music.scale import MIDI_NOTES
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 from dance2music.report.matrices import write_matrices_png
+from dance2music.sound.performance import Performance, SoundOptions, perform, render_performance
 from dance2music.synth import fluid, midi, wav
-from dance2music.synth.score import TimedNote, timed_notes
 
 OUTPUT_FORMATS = (".json", ".mid", ".wav", ".png")
 MIN_JOINTS_FOR_PERSON = 4  # fewer confident joints than this: nobody in view
@@ -37,8 +37,9 @@ class Composition:
     def duration_s(self) -> float:
         return len(self.notes) * self.k / self.fps
 
-    def timed_notes(self) -> list[TimedNote]:
-        return timed_notes(self.notes, self.k, self.fps, self.silent)
+    def performed(self, sound: SoundOptions = SoundOptions()) -> Performance:
+        """The composition in a sound world (the note indices stay the composers')."""
+        return perform(self.notes, self.silent, self.vectors, self.k, self.fps, sound)
 
 
 def person_visible(seq: PoseSequence) -> np.ndarray:
@@ -62,22 +63,22 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
 
 
 def check_outputs(paths: list[Path], formats: tuple[str, ...] = OUTPUT_FORMATS,
-                  source: Path | None = None) -> None:
-    """Fail before any work if an output cannot be written, or would overwrite `source`."""
+                  inputs: tuple[Path, ...] = ()) -> None:
+    """Fail before any work if an output has an unknown format, cannot be written, or would
+    overwrite one of `inputs`."""
     for path in paths:
         if path.suffix.lower() not in formats:
             raise InputError(f"{path}: unknown output format '{path.suffix}' "
                              f"(expected one of {', '.join(formats)})")
-        if source is not None and path.exists() and path.resolve() == source.resolve():
-            raise InputError(f"{path}: is the input; refusing to overwrite it")
-        if not path.parent.is_dir():
-            raise InputError(f"{path}: output folder {path.parent} does not exist")
+    files.check_outputs(paths, inputs)
 
 
-def to_json(c: Composition) -> dict:
+def to_json(c: Composition, performance: Performance) -> dict:
+    world = performance.world
     return {
         "notes": c.notes.tolist(),
-        "midi": [MIDI_NOTES[n] for n in c.notes],
+        "world": world.name,
+        "midi": [world.melody_midi(n) for n in c.notes],
         "onsets_s": [round(t * c.k / c.fps, 6) for t in range(len(c.notes))],
         "silent": c.silent.tolist(),
         "fps": c.fps,
@@ -88,17 +89,26 @@ def to_json(c: Composition) -> dict:
 
 
 def write_outputs(c: Composition, paths: list[Path],
-                  synth: fluid.SynthSettings = fluid.SynthSettings()) -> None:
+                  synth: fluid.SynthSettings = fluid.SynthSettings(),
+                  sound: SoundOptions = SoundOptions()) -> None:
     check_outputs(paths)
+    performance = c.performed(sound)
+    with files.all_or_nothing():
+        _write_each(c, performance, paths, synth)
+
+
+def _write_each(c: Composition, performance: Performance, paths: list[Path],
+                synth: fluid.SynthSettings) -> None:
     for path in paths:
         suffix = path.suffix.lower()
         if suffix == ".json":
             with atomic_path(path) as tmp:
-                tmp.write_text(json.dumps(to_json(c)) + "\n")
+                tmp.write_text(json.dumps(to_json(c, performance)) + "\n")
         elif suffix == ".mid":
-            midi.write_midi(path, c.timed_notes())
+            midi.write_midi(path, performance.notes, performance.programs,
+                            midi.TempoMap.for_step(c.k / c.fps))
         elif suffix == ".wav":
-            samples = fluid.render(c.timed_notes(), synth)
+            samples = render_performance(performance, synth)
             wav.write_wav(path, samples, synth.sample_rate_hz)
         elif suffix == ".png":
             write_matrices_png(path, c.vectors, c.notes, c.k, c.fps, c.composer)

@@ -1,0 +1,81 @@
+"""Loudness of rendered music: integrated loudness (ITU-R BS.1770 via pyloudnorm), true peak
+(4x oversampled), and normalisation to a target with a look-ahead limiter that never lets the
+true peak above its ceiling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d
+from scipy.signal import resample_poly
+
+TARGET_LUFS = -16.0
+CEILING_DBTP = -1.0
+_OVERSAMPLE = 4
+_LIMITER_WINDOW_S = 0.005  # look-ahead: the gain reaches a peak's level this early
+_LIMITER_MARGIN_DB = 0.3  # the limiter aims this far under the ceiling (resampling ripple)
+_INT16_FULL_SCALE = 32768.0
+
+
+def to_float(samples: np.ndarray) -> np.ndarray:
+    """int16 (or float) samples (frames, channels) as float64 in [-1, 1)."""
+    x = np.asarray(samples)
+    return x.astype(np.float64) / _INT16_FULL_SCALE if x.dtype == np.int16 else x.astype(np.float64)
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(samples * _INT16_FULL_SCALE), -32768, 32767).astype(np.int16)
+
+
+def integrated_lufs(samples: np.ndarray, sample_rate_hz: int) -> float:
+    """Integrated loudness (LUFS); -inf for silence or audio shorter than one 0.4 s block."""
+    x = to_float(samples)
+    if len(x) < int(0.4 * sample_rate_hz):
+        return float("-inf")
+    return float(pyloudnorm.Meter(sample_rate_hz).integrated_loudness(x))
+
+
+def _oversampled_abs(x: np.ndarray) -> np.ndarray:
+    """|samples| at 4x the rate, the largest over the channels: (frames * 4,)."""
+    x = x.reshape(len(x), -1)
+    return np.abs(resample_poly(x, _OVERSAMPLE, 1, axis=0)).max(axis=1)
+
+
+def true_peak_dbtp(samples: np.ndarray) -> float:
+    x = to_float(samples)
+    peak = _oversampled_abs(x).max() if len(x) else 0.0
+    return float(20 * np.log10(peak)) if peak > 0 else float("-inf")
+
+
+def limit(x: np.ndarray, sample_rate_hz: int, ceiling_dbtp: float = CEILING_DBTP) -> np.ndarray:
+    """Gain riding that keeps the true peak under `ceiling_dbtp`: the gain each sample needs
+    (from the oversampled signal), held over a window either side and averaged over it, so it
+    falls before a peak and rises after it smoothly, and never exceeds what any sample needs."""
+    ceiling = 10 ** ((ceiling_dbtp - _LIMITER_MARGIN_DB) / 20)
+    peaks = _oversampled_abs(x).reshape(len(x), _OVERSAMPLE).max(axis=1)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    if need.min() >= 1.0:
+        return x
+    window = max(1, int(_LIMITER_WINDOW_S * sample_rate_hz)) | 1  # odd: centred
+    held = minimum_filter1d(need, size=2 * window - 1, mode="nearest")
+    gain = np.convolve(np.pad(held, window // 2, mode="edge"), np.ones(window) / window, "valid")
+    return x * gain.reshape(-1, *([1] * (x.ndim - 1)))
+
+
+def normalise(samples: np.ndarray, sample_rate_hz: int, target_lufs: float = TARGET_LUFS,
+              ceiling_dbtp: float = CEILING_DBTP) -> np.ndarray:
+    """float samples at `target_lufs` integrated loudness, true peak <= `ceiling_dbtp`.
+    Limiting lowers the loudness a little, so gain and limiter are applied again until both
+    hold (silence comes back unchanged)."""
+    original = to_float(samples)
+    x = original
+    gain_db = 0.0
+    for _ in range(4):
+        loudness = integrated_lufs(x, sample_rate_hz)
+        if not np.isfinite(loudness):
+            return x
+        gain_db += target_lufs - loudness
+        x = limit(original * 10 ** (gain_db / 20), sample_rate_hz, ceiling_dbtp)
+        if abs(integrated_lufs(x, sample_rate_hz) - target_lufs) < 0.05:
+            break
+    return x
