@@ -7,9 +7,7 @@ dropped and re-acquired, is decided in `tracking`."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import openvino as ov
@@ -18,36 +16,11 @@ from dance2music.errors import InputError
 from dance2music.pose import blazepose as bp
 from dance2music.pose.modelfiles import (DEFAULT_MODEL_DIR, compile_model, platform_models, read_manifest,
                                          verified_xml)
-from dance2music.pose.skeleton import NUM_JOINTS
+from dance2music.pose.result import PRESENCE_THRESHOLD, PoseEstimator, PoseResult, no_person
 from dance2music.pose.smoothing import OneEuroSmoother
-from dance2music.pose.tracking import KEEP_PRESENCE, Landmarks, Tracker
+from dance2music.pose.tracking import Landmarks, Tracker
 
 __all__ = ["DEFAULT_MODEL_DIR", "PRESENCE_THRESHOLD", "OpenVinoPose", "PoseEstimator", "PoseResult"]
-
-PRESENCE_THRESHOLD = KEEP_PRESENCE
-
-
-@dataclasses.dataclass(frozen=True)
-class PoseResult:
-    keypoints: np.ndarray  # float32 (18, 3): COCO-18 x, y in image pixels, confidence
-    presence: float  # 0..1, person present
-    timestamp_s: float
-    ran_detector: bool
-
-
-class PoseEstimator(Protocol):
-    def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult: ...
-
-    def reset(self) -> None: ...  # forget the track
-
-    def close(self) -> None: ...
-
-
-def no_person(presence: float, timestamp_s: float, ran_detector: bool) -> PoseResult:
-    """A result with every joint not found: (NaN, NaN, confidence 0)."""
-    keypoints = np.zeros((NUM_JOINTS, 3), dtype=np.float32)
-    keypoints[:, :2] = np.nan
-    return PoseResult(keypoints, presence, timestamp_s, ran_detector)
 
 
 def _check_frame(frame: np.ndarray) -> None:
@@ -62,28 +35,32 @@ class OpenVinoPose:
     runs (INT8 on x86-64, FP16 on aarch64), checked against their manifest. Not
     thread-safe: one instance per video stream."""
 
-    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True,
+                 presence_threshold: float = PRESENCE_THRESHOLD) -> None:
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
         models = platform_models(model_dir, manifest)
         core = ov.Core()
         self._use(*(compile_model(core, verified_xml(model_dir, manifest, name), models.inference_precision)
-                    for name in (models.detector, models.landmark)), smoothing)
+                    for name in (models.detector, models.landmark)), smoothing, presence_threshold)
 
     @classmethod
     def from_compiled(cls, detector: ov.CompiledModel, landmark: ov.CompiledModel,
-                      smoothing: bool = True) -> OpenVinoPose:
+                      smoothing: bool = True,
+                      presence_threshold: float = PRESENCE_THRESHOLD) -> OpenVinoPose:
         """The same pipeline on models compiled elsewhere (the model build compares FP32 and
         INT8 candidates with it)."""
         self = cls.__new__(cls)
-        self._use(detector, landmark, smoothing)
+        self._use(detector, landmark, smoothing, presence_threshold)
         return self
 
-    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool) -> None:
+    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool,
+             presence_threshold: float) -> None:
+        self.presence_threshold = presence_threshold  # below it: nobody tracked, detect again
         self._detector = detector.create_infer_request()
         self._landmarks = landmark.create_infer_request()
         self._smoother = OneEuroSmoother() if smoothing else None
-        self._tracker = Tracker(self._detect, self._landmarks_in)
+        self._tracker = Tracker(self._detect, self._landmarks_in, presence_threshold)
 
     def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
         _check_frame(frame_bgr)

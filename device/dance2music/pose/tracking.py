@@ -84,8 +84,10 @@ def continues(before: bp.Roi, after: bp.Roi) -> bool:
 class Tracker:
     """Follows one person across frames; `follow` gives that person's landmarks or None."""
 
-    def __init__(self, detector: PersonDetector, landmarks: LandmarkModel) -> None:
+    def __init__(self, detector: PersonDetector, landmarks: LandmarkModel,
+                 keep_presence: float = KEEP_PRESENCE) -> None:
         self._detect, self._landmarks = detector, landmarks
+        self._keep_presence = keep_presence  # [pose] presence_threshold
         self._roi: bp.Roi | None = None  # where the followed body will be cropped next
         self._lost: bp.Roi | None = None  # where the last track ended, for re-acquisition
         self._held_frames = 0  # frames in a row the track has been held below KEEP_PRESENCE
@@ -104,7 +106,7 @@ class Tracker:
         if self._roi is not None:
             found = self._look(frame_bgr, self._roi)
             if usable(found.roi()) and in_frame(found.roi(), frame_bgr) and continues(self._roi, found.roi()):
-                if found.presence >= KEEP_PRESENCE:
+                if found.presence >= self._keep_presence:
                     return self._following(found), False
                 if self._held_frames < HOLD_FRAMES:
                     self._held_frames += 1
@@ -149,7 +151,7 @@ class Tracker:
 
     def _look(self, frame_bgr: np.ndarray, roi: bp.Roi) -> Landmarks:
         found = self._landmarks(frame_bgr, roi)
-        if found.presence < KEEP_PRESENCE:
+        if found.presence < self._keep_presence:
             self._faint = max(self._faint, found.presence)
         return found
 
