@@ -1,0 +1,68 @@
+"""A look-ahead peak limiter: the gain a signal needs to stay under a ceiling, smoothed so that
+it falls before a peak, holds, and rises again without ever exceeding what any sample needs.
+
+gain(m) = mean over [m-h, m+h] of held(j), held(j) = min over [j-h-hold, j+h] of need(): every
+held(j) in the mean covers m itself, so gain(m) <= need(m): nothing passes the ceiling. The
+same smoothing serves whole renderings (loudness.limit) and the live stream (StreamingLimiter,
+which delays the audio by the look-ahead, 2h samples)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import minimum_filter1d
+
+LOOKAHEAD_S = 0.005
+HOLD_S = 0.05  # the gain stays down this long after a peak: no ripple on a low bass note
+
+
+def needed_gain(peaks: np.ndarray, ceiling: float) -> np.ndarray:
+    return np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+
+
+def _held(need: np.ndarray, half: int, hold: int) -> np.ndarray:
+    """min over [j - half - hold, j + half] for each j (edges: the nearest value)."""
+    size = 2 * half + hold + 1
+    # minimum_filter1d's window starts at j - size // 2 - origin.
+    return minimum_filter1d(need, size=size, mode="nearest", origin=half + hold - size // 2)
+
+
+def smooth_gain(need: np.ndarray, half: int, hold: int) -> np.ndarray:
+    """The gain curve for a whole signal (same length as `need`)."""
+    held = _held(need, half, hold)
+    padded = np.pad(held, half, mode="edge")
+    csum = np.r_[0.0, np.cumsum(padded)]
+    return (csum[2 * half + 1:] - csum[:-(2 * half + 1)]) / (2 * half + 1)
+
+
+class StreamingLimiter:
+    """Block by block (frames, channels) float audio, delayed by 2 * half samples, with sample
+    peaks kept under `ceiling` (linear)."""
+
+    def __init__(self, sample_rate_hz: int, ceiling: float, channels: int = 2,
+                 lookahead_s: float = LOOKAHEAD_S, hold_s: float = HOLD_S):
+        self.ceiling = ceiling
+        self.half = max(1, int(lookahead_s * sample_rate_hz / 2))
+        self.hold = int(hold_s * sample_rate_hz)
+        self._need = np.ones(self.hold + 4 * self.half)  # history of needed gains
+        self._audio = np.zeros((2 * self.half, channels))  # the look-ahead delay line
+        self.limited_blocks = 0
+
+    @property
+    def delay_frames(self) -> int:
+        return 2 * self.half
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        n = len(block)
+        need = np.r_[self._need, needed_gain(np.abs(block).max(axis=1), self.ceiling)]
+        audio = np.concatenate([self._audio, block])
+        # Gains of the n samples leaving the delay line: they sit 2h before the newest.
+        held = _held(need, self.half, self.hold)
+        window = 2 * self.half + 1
+        csum = np.r_[0.0, np.cumsum(held)]
+        start = len(need) - n - 2 * self.half  # index in `need` of the first sample leaving
+        gain = (csum[start + self.half + 1:start + self.half + 1 + n]
+                - csum[start - self.half:start - self.half + n]) / window
+        self._need, self._audio = need[-len(self._need):], audio[-len(self._audio):]
+        if gain.min() < 1.0:
+            self.limited_blocks += 1
+        return audio[:n] * gain[:, None]
