@@ -78,12 +78,19 @@ def test_json_output(url, capsys):
     assert body["notes_played"] == 42
 
 
-def test_mode_next_and_set(url, source, capsys):
+def test_mode_next_and_set_print_the_mode_switched_to(url, source, capsys):
     for argv in (["mode", "--url", url, "next"], ["mode", "--url", url, "set", "baseline"]):
         args = parse(mode, argv)
         assert args.func(args) == 0
     assert source.commands == ["next", "set baseline"]
-    assert "accepted: set baseline" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines() == ["mode: greedy", "mode: baseline"]
+
+
+def test_mode_not_applied_in_time_says_so_and_exits_1(url, source, capsys):
+    source.applies_commands = False
+    args = parse(mode, ["mode", "--url", url, "--wait", "0.2", "standby"])
+    assert args.func(args) == 1
+    assert "accepted: standby (the service has not switched" in capsys.readouterr().out
 
 
 def test_mode_rejects_unknown_names_before_sending(url, source):

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dance2music.errors import Dance2MusicError
 from dance2music.health.server import HealthServer
-from health_fixtures import SnapshotSource, make_server
+from health_fixtures import POSE_LATENCIES_S, SnapshotSource, make_server
 
 
 @pytest.fixture
@@ -78,16 +78,28 @@ def test_status_has_the_snapshot_health_and_platform(server, source):
     assert body["platform"]["cpu_temperature_c"] == 51.5
 
 
-def test_metrics_parse_with_prometheus_parser(server, source):
+def test_metrics_follow_prometheus_conventions(server, source):
     status, data = request(server, "GET", "/metrics")
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(data.decode())}
     sample = {(s.name, tuple(sorted(s.labels.items()))): s.value
               for f in families.values() for s in f.samples}
-    assert families["dance2music_notes_played"].type == "counter"
+    assert all(f.type != "counter" or s.name.endswith(("_total", "_created"))
+               for f in families.values() for s in f.samples)
+    assert not [name for name in families if name.endswith("_ms")]
     assert sample[("dance2music_notes_played_total", ())] == 42
-    assert sample[("dance2music_fps", ())] == pytest.approx(29.7)
-    assert sample[("dance2music_latency_ms", (("quantile", "0.99"), ("stage", "pose")))] == 21.0
+    assert sample[("dance2music_frames_per_second", ())] == pytest.approx(29.7)
+    assert sample[("dance2music_fixed_latency_seconds", ())] == pytest.approx(0.25)
+    assert families["dance2music_latency_seconds"].type == "histogram"
+    pose = (("stage", "pose"),)
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "0.01"), *pose))] == 1
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "0.02"), *pose))] == 3
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "+Inf"), *pose))] == 4
+    assert sample[("dance2music_latency_seconds_count", pose)] == len(POSE_LATENCIES_S)
+    assert sample[("dance2music_latency_seconds_sum", pose)] == pytest.approx(sum(POSE_LATENCIES_S))
+    assert sample[("process_resident_memory_bytes", ())] > 10e6
+    assert sample[("process_open_fds", ())] > 2
+    assert ("process_cpu_seconds_total", ()) in sample
     assert sample[("dance2music_component_up", (("component", "camera"),))] == 1.0
     assert sample[("dance2music_mode", (("mode", "live"),))] == 1.0
     assert sample[("dance2music_cpu_temperature_celsius", ())] == 51.5

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from dance2music.errors import InputError
+from dance2music import files
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
 from dance2music.music.measures import global_correlation
@@ -62,16 +63,14 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
 
 
 def check_outputs(paths: list[Path], formats: tuple[str, ...] = OUTPUT_FORMATS,
-                  source: Path | None = None) -> None:
-    """Fail before any work if an output cannot be written, or would overwrite `source`."""
+                  inputs: tuple[Path, ...] = ()) -> None:
+    """Fail before any work if an output has an unknown format, cannot be written, or would
+    overwrite one of `inputs`."""
     for path in paths:
         if path.suffix.lower() not in formats:
             raise InputError(f"{path}: unknown output format '{path.suffix}' "
                              f"(expected one of {', '.join(formats)})")
-        if source is not None and path.exists() and path.resolve() == source.resolve():
-            raise InputError(f"{path}: is the input; refusing to overwrite it")
-        if not path.parent.is_dir():
-            raise InputError(f"{path}: output folder {path.parent} does not exist")
+    files.check_outputs(paths, inputs)
 
 
 def to_json(c: Composition, performance: Performance) -> dict:
@@ -94,6 +93,12 @@ def write_outputs(c: Composition, paths: list[Path],
                   sound: SoundOptions = SoundOptions()) -> None:
     check_outputs(paths)
     performance = c.performed(sound)
+    with files.all_or_nothing():
+        _write_each(c, performance, paths, synth)
+
+
+def _write_each(c: Composition, performance: Performance, paths: list[Path],
+                synth: fluid.SynthSettings) -> None:
     for path in paths:
         suffix = path.suffix.lower()
         if suffix == ".json":

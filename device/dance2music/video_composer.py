@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_sequence, write_outputs
 from dance2music.errors import InputError
+from dance2music.files import all_or_nothing
 from dance2music.media import mux
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
@@ -36,7 +37,7 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
                   progress: bool = False, synth: fluid.SynthSettings = fluid.SynthSettings()
                   ) -> dict[str, float]:
     """Compose music for `video` and write every output; returns seconds per stage."""
-    check_outputs(outputs, ALL_FORMATS, source=video)
+    check_outputs(outputs, ALL_FORMATS, inputs=(video,))
     seconds: dict[str, float] = {}
     stages = tqdm(total=4, disable=not progress, desc=video.name, unit="stage",
                   bar_format="{desc}: {n}/{total} stages {postfix}")
@@ -65,16 +66,18 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         music = render_performance(composition.performed(options.sound), synth, duration_s)
         done("render")
         stages.set_postfix_str("write")
-        files = [o for o in outputs if o.suffix.lower() in OUTPUT_FORMATS]
-        write_outputs(composition, files, synth, options.sound)
-        videos = [o for o in outputs if o.suffix.lower() in mux.VIDEO_FORMATS]
-        if videos:
-            original = (mux.original_audio(video, synth.sample_rate_hz, len(music))
-                        if options.original_audio_level > 0 else None)
-            sound = mux.mix(music, original, options.original_audio_level)
-            draw = _skeleton_drawer(poses, start_s) if options.overlay else None
-            for out in videos:
-                mux.write_video_with_music(video, out, sound, synth.sample_rate_hz, start_s, draw)
+        with all_or_nothing():
+            files = [o for o in outputs if o.suffix.lower() in OUTPUT_FORMATS]
+            write_outputs(composition, files, synth, options.sound)
+            videos = [o for o in outputs if o.suffix.lower() in mux.VIDEO_FORMATS]
+            if videos:
+                original = (mux.original_audio(video, synth.sample_rate_hz, len(music))
+                            if options.original_audio_level > 0 else None)
+                sound = mux.mix(music, original, options.original_audio_level)
+                draw = _skeleton_drawer(poses, start_s) if options.overlay else None
+                for out in videos:
+                    mux.write_video_with_music(video, out, sound, synth.sample_rate_hz, start_s,
+                                               draw)
         done("mux")
     return seconds
 

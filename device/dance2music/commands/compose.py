@@ -9,7 +9,7 @@ from pathlib import Path
 from dance2music.composition import check_outputs, compose_sequence, write_outputs
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.media.mux import VIDEO_FORMATS
-from dance2music.music.registry import COMPOSER_NAMES
+from dance2music.music.registry import COMPOSER_NAMES, composers_help
 from dance2music.pose import sequence
 from dance2music.pose.features import REPRESENTATIONS
 from dance2music.sound.performance import SoundOptions
@@ -17,6 +17,9 @@ from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 from dance2music.video_composer import ALL_FORMATS, ComposeOptions, compose_video
 
 POSE_SUFFIX = ".npz"
+REPRESENTATION_HELP = ("pose vector: paper = joints normalised to the image, as in the paper "
+                       "(default); body = posture centred on the hips, independent of where "
+                       "the dancer stands")
 
 
 def register(sub) -> None:
@@ -32,13 +35,12 @@ def register(sub) -> None:
     p.add_argument("--format", action="append", dest="formats", metavar="EXT",
                    help="folder input: output formats per video (default: the video's own)")
     p.add_argument("--composer", default="beam", choices=COMPOSER_NAMES,
-                   help="beam: the paper's offline search (default); greedy/baseline/random/"
-                        "constant: causal and reference composers")
+                   help=f"which composer (default beam). {composers_help()}")
     p.add_argument("--k", type=int, default=6, help="frames per note at 30 fps (default 6 = 0.2 s)")
     p.add_argument("--beam", type=int, default=50, dest="beam_width", help="beam width (default 50)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random composers")
     p.add_argument("--representation", default="paper", choices=REPRESENTATIONS,
-                   help="paper: image-normalised joints (default); body: hip-centred posture")
+                   help=REPRESENTATION_HELP)
     p.add_argument("--view", type=int, default=0, help="camera view of an AIST++ pose file")
     p.add_argument("--keep-original-audio", type=float, nargs="?", const=0.5, default=0.0,
                    metavar="LEVEL", help="mix the video's own sound under the music "
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_pose_file(args) -> int:
-    check_outputs(args.output)
+    check_outputs(args.output, inputs=(args.input,))
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
 from pathlib import Path
 
 from dance2music import config as configuration
-from dance2music.errors import Dance2MusicError
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +22,21 @@ def register(subparsers) -> None:
                                     "file (default: the bundled demo video)")
     p.add_argument("--audio-file", type=Path, help="write the audio to this WAV file (in real "
                                                    "time) instead of the sound card")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--duration", type=duration_s, metavar="S", help="stop after S seconds")
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
     p.set_defaults(func=run)
+
+
+def duration_s(text: str) -> float:
+    """A finite number of seconds > 0 (argparse answers anything else with exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
+    return value
 
 
 def overrides(args: argparse.Namespace) -> dict[str, dict]:
@@ -43,8 +54,6 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.duration is not None and args.duration <= 0:
-        raise Dance2MusicError(f"--duration: expected seconds > 0, got {args.duration}")
     cfg = configuration.load(args.config).with_overrides(**overrides(args))
     from dance2music.live.appliance import Appliance
 

@@ -1,12 +1,14 @@
 """`dance2music status`: what the service is doing, readable over ssh; the exit code says
-healthy (0), degraded (1: running but a component is down) or down (2: stalled or unreachable)."""
+healthy (0), degraded (1: running but a component is down) or down (2: stalled or unreachable).
+The address is read from the service's configuration (or --url)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 
-from dance2music.health.client import ServiceUnreachable, call, default_url
+from dance2music.commands import service
+from dance2music.commands.output import print_json
+from dance2music.health.client import ServiceUnreachable, call
 
 HEALTHY, DEGRADED, DOWN = 0, 1, 2
 STAGES = ("capture", "pose", "compose", "schedule")
@@ -15,9 +17,10 @@ STAGES = ("capture", "pose", "compose", "schedule")
 def register(subparsers) -> None:
     p = subparsers.add_parser("status", help="show the running service's health and stats",
                               description=__doc__)
-    p.add_argument("--url", default=default_url(),
-                   help="the service's health address (default %(default)s; env DANCE2MUSIC_URL)")
-    p.add_argument("--json", action="store_true", help="print /status as JSON")
+    service.add_arguments(p)
+    p.add_argument("--json", action="store_true",
+                   help="print /status as JSON (also when the service is down: then "
+                        '{"health": {"alive": false, ...}, "error": ...})')
     p.set_defaults(func=run)
 
 
@@ -29,16 +32,24 @@ def verdict(status: dict) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    where = service.endpoint(args)
     try:
-        code, status = call(args.url, "/status")
+        code, status = call(where.url, "/status", token=where.token)
+        error = None if code == 200 else f"/status answered {code}: {status.get('error', status)}"
     except ServiceUnreachable as e:
-        print(f"dance2music: DOWN: {e}")
-        return DOWN
-    if code != 200:
-        print(f"dance2music: DOWN: /status answered {code}: {status.get('error', status)}")
+        error = str(e)
+    if error is not None:
+        if args.json:
+            print_json({"health": {"alive": False, "ready": False}, "error": error,
+                        "url": where.url})
+        else:
+            print(f"dance2music: DOWN: {error}")
         return DOWN
     result = verdict(status)
-    print(json.dumps(status, indent=2, sort_keys=True) if args.json else summary(status, result))
+    if args.json:
+        print_json(status)
+    else:
+        print(summary(status, result))
     return result
 
 

@@ -11,6 +11,7 @@ from collections import deque
 import numpy as np
 
 from dance2music import __version__
+from dance2music.live.histogram import LatencyHistogram
 
 STAGES = ("capture", "pose", "compose", "schedule", "end_to_end")
 COMPONENTS = ("camera", "pose", "composer", "audio")
@@ -32,6 +33,7 @@ class LiveStats:
         self._lock = threading.Lock()
         self._start_ns = clock_ns()
         self._latency_ms = {stage: deque(maxlen=window) for stage in STAGES}
+        self._histograms = {stage: LatencyHistogram() for stage in STAGES}
         self._frame_times_ns: deque[int] = deque(maxlen=256)
         self._components = {name: {"ok": False, "error": "not started"} for name in COMPONENTS}
         self._models: dict[str, str] = {}
@@ -50,6 +52,7 @@ class LiveStats:
     def latency(self, stage: str, ms: float) -> None:
         with self._lock:
             self._latency_ms[stage].append(ms)
+            self._histograms[stage].observe(ms / 1000.0)
 
     def component(self, name: str, ok: bool, error: str | None = None) -> None:
         with self._lock:
@@ -95,6 +98,7 @@ class LiveStats:
                 "fps": self._fps(),
                 "frames_dropped": self.frames_dropped,
                 "latency_ms": {stage: _percentiles(s) for stage, s in self._latency_ms.items()},
+                "latency_histograms": {stage: h.as_dict() for stage, h in self._histograms.items()},
                 "deadline_misses": self.deadline_misses,
                 "notes_played": self.notes_played,
                 "person_present": self.person_present,

@@ -33,7 +33,8 @@ def read_manifest(model_dir: Path) -> dict:
 def verified_xml(model_dir: Path, manifest: dict, name: str) -> Path:
     """Path of model `name`'s .xml after checking each of its files' sha256."""
     entry = manifest["models"].get(name)
-    if not entry or "files" not in entry or "xml" not in entry:
+    if not (isinstance(entry, dict) and isinstance(entry.get("files"), dict)
+            and isinstance(entry.get("xml"), str)):
         raise ModelError(f"{Path(model_dir) / MANIFEST_NAME}: no entry for model '{name}' "
                          "with 'xml' and 'files'")
     for file_name, expected in entry["files"].items():
