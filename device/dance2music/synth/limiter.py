@@ -45,6 +45,7 @@ class StreamingLimiter:
         self.hold = int(hold_s * sample_rate_hz)
         self._need = np.ones(self.hold + 4 * self.half)  # history of needed gains
         self._audio = np.zeros((2 * self.half, channels))  # the look-ahead delay line
+        self._quiet = len(self._need)  # trailing samples of the history needing no gain
         self.limited_blocks = 0
 
     @property
@@ -53,8 +54,12 @@ class StreamingLimiter:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         n = len(block)
-        need = np.r_[self._need, needed_gain(np.abs(block).max(axis=1), self.ceiling)]
         audio = np.concatenate([self._audio, block])
+        self._audio = audio[n:]
+        if self._quiet >= len(self._need) and max(block.max(), -block.min()) < self.ceiling:
+            self._quiet += n
+            return audio[:n]  # nothing near the ceiling within reach: the usual case
+        need = np.concatenate([self._need, needed_gain(np.abs(block).max(axis=1), self.ceiling)])
         # Gains of the n samples leaving the delay line: they sit 2h before the newest.
         held = _held(need, self.half, self.hold)
         window = 2 * self.half + 1
@@ -62,7 +67,9 @@ class StreamingLimiter:
         start = len(need) - n - 2 * self.half  # index in `need` of the first sample leaving
         gain = (csum[start + self.half + 1:start + self.half + 1 + n]
                 - csum[start - self.half:start - self.half + n]) / window
-        self._need, self._audio = need[-len(self._need):], audio[-len(self._audio):]
+        self._need = need[-len(self._need):]
+        below = np.flatnonzero(self._need < 1.0)
+        self._quiet = len(self._need) - 1 - below[-1] if len(below) else len(self._need)
         if gain.min() < 1.0:
             self.limited_blocks += 1
         return audio[:n] * gain[:, None]

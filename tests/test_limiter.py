@@ -1,0 +1,50 @@
+"""The look-ahead limiter: never above its ceiling, untouched below it, the same block by
+block (live) as on a whole signal (renderings)."""
+
+import numpy as np
+import pytest
+
+from dance2music.synth.fluid import SynthSettings, _import_fluidsynth, open_synth
+from dance2music.synth.limiter import StreamingLimiter, needed_gain, smooth_gain
+from dance2music.synth.output import LIVE_CEILING, LimitedRenderer
+
+RATE = 48000
+
+
+def hot_signal():
+    rng = np.random.default_rng(0)
+    sig = rng.normal(0, 0.1, (RATE * 2, 2))  # peaks about 0.5
+    sig[30000:30100] *= 20  # a burst
+    sig[70000:90000] *= 10  # a loud stretch
+    return sig
+
+
+@pytest.mark.parametrize("block", [64, 128, 1000])
+def test_streaming_limiter_matches_the_whole_signal_curve(block):
+    sig = hot_signal()
+    limiter = StreamingLimiter(RATE, 0.8)
+    out = np.concatenate([limiter.process(sig[i:i + block]) for i in range(0, len(sig), block)])
+    d = limiter.delay_frames
+    whole = sig * smooth_gain(needed_gain(np.abs(sig).max(axis=1), 0.8), limiter.half,
+                              limiter.hold)[:, None]
+    assert np.abs(out).max() <= 0.8 + 1e-9
+    np.testing.assert_allclose(out[d:], whole[:len(out) - d], atol=1e-9)
+    quiet = slice(RATE + 2 * limiter.hold, RATE + 2 * limiter.hold + 1000)  # far from peaks
+    np.testing.assert_allclose(out[quiet.start + d:quiet.stop + d], sig[quiet])
+    assert limiter.limited_blocks > 0
+
+
+def test_live_rendering_never_clips_however_loud():
+    fluidsynth = _import_fluidsynth()
+    synth, seq, _ = open_synth(SynthSettings(gain=2.0))
+    try:
+        renderer = LimitedRenderer(fluidsynth, synth, RATE, gain=8.0)  # ~+18 dB too loud
+        for note in (36, 48, 52, 55, 60, 64, 67, 72):
+            synth.noteon(0, note, 127)
+        out = np.concatenate([renderer.render(256) for _ in range(200)])
+    finally:
+        seq.delete()
+        synth.delete()
+    peak = np.abs(out.astype(np.int32)).max()
+    assert peak <= LIVE_CEILING * 32768 + 1 and peak > 0.5 * 32768  # limited, not silenced
+    assert renderer.limited_blocks > 0
