@@ -38,7 +38,7 @@ def test_live_rendering_never_clips_however_loud():
     fluidsynth = _import_fluidsynth()
     synth, seq, _ = open_synth(SynthSettings(gain=2.0))
     try:
-        renderer = LimitedRenderer(fluidsynth, synth, RATE, gain=8.0)  # ~+18 dB too loud
+        renderer = LimitedRenderer(fluidsynth, synth, RATE, volume_db=18.0, follow_loudness=False)
         for note in (36, 48, 52, 55, 60, 64, 67, 72):
             synth.noteon(0, note, 127)
         out = np.concatenate([renderer.render(256) for _ in range(200)])
@@ -48,3 +48,26 @@ def test_live_rendering_never_clips_however_loud():
     peak = np.abs(out.astype(np.int32)).max()
     assert peak <= LIVE_CEILING * 32768 + 1 and peak > 0.5 * 32768  # limited, not silenced
     assert renderer.limited_blocks > 0
+
+
+def test_loudness_follower_settles_on_the_target_slowly_and_ignores_silence():
+    from dance2music.synth import leveller, loudness
+
+    follower = leveller.LoudnessFollower(RATE, -16.0)
+    rng = np.random.default_rng(0)
+    quiet = rng.normal(0, 0.01, (RATE * 60, 2))  # about -37 LUFS: more than RANGE_DB below
+    corrections = [follower.update(quiet[i:i + 512]) for i in range(0, len(quiet), 512)]
+    per_block = leveller.RATE_DB_PER_S * 512 / RATE
+    assert np.abs(np.diff(corrections)).max() <= per_block + 1e-12  # never faster
+    assert corrections[-1] == leveller.RANGE_DB  # as far as it may go, no further
+    music = rng.normal(0, 0.05, (RATE * 60, 2))
+    out = []
+    for i in range(0, len(music), 512):
+        block = music[i:i + 512]
+        out.append(block * 10 ** (follower.update(block) / 20))
+    settled = np.concatenate(out)[-RATE * 20:]
+    assert loudness.integrated_lufs(settled, RATE) == pytest.approx(-16.0, abs=0.5)
+    before = follower.correction_db
+    for _ in range(200):
+        follower.update(np.zeros((512, 2)))
+    assert follower.correction_db == before  # silence leaves it alone
