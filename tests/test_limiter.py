@@ -57,7 +57,7 @@ def test_loudness_follower_settles_on_the_target_slowly_and_ignores_silence():
     rng = np.random.default_rng(0)
     quiet = rng.normal(0, 0.01, (RATE * 60, 2))  # about -37 LUFS: more than RANGE_DB below
     corrections = [follower.update(quiet[i:i + 512]) for i in range(0, len(quiet), 512)]
-    per_block = leveller.RATE_DB_PER_S * 512 / RATE
+    per_block = leveller.RATE_DB_PER_S * (leveller.GATING_BLOCK_S + 512 / RATE)
     assert np.abs(np.diff(corrections)).max() <= per_block + 1e-12  # never faster
     assert corrections[-1] == leveller.RANGE_DB  # as far as it may go, no further
     music = rng.normal(0, 0.05, (RATE * 60, 2))

@@ -3,8 +3,8 @@ flattening the dynamics.
 
 The calibration (sound.calibration) sets each world's level from a reference dance, but a
 dancer who fills every beat sounds louder than one who holds long notes. This follows the
-K-weighted (ITU-R BS.1770) loudness of the output over a long window, gated so silence does
-not count, and moves a correction toward the target at most RATE_DB_PER_S, within +-RANGE_DB:
+K-weighted (ITU-R BS.1770) loudness of the output over a long window, gated as BS.1770 gates
+so that silence and quiet tails do not count, and moves a correction toward the target at most RATE_DB_PER_S, within +-RANGE_DB:
 too slow to undo a crescendo, fast enough to settle within a minute."""
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from scipy.signal import lfilter, lfilter_zi
 WINDOW_S = 10.0
 RATE_DB_PER_S = 0.5
 RANGE_DB = 12.0
-GATE_LUFS = -45.0  # quieter blocks (silence, a fading tail) leave the measure alone
+GATE_LUFS = -70.0  # BS.1770's gates: silence, and blocks 10 LU under the music, do not count
+RELATIVE_GATE_LU = 10.0
+GATING_BLOCK_S = 0.4
 
 
 class LoudnessFollower:
@@ -30,6 +32,7 @@ class LoudnessFollower:
         self._state = [np.outer(lfilter_zi(b, a), np.ones(channels)) * 0.0
                        for b, a in self._filters]
         self._mean_square: float | None = None
+        self._sum, self._frames = 0.0, 0  # the gating block being filled
 
     @property
     def loudness_lufs(self) -> float:
@@ -40,14 +43,20 @@ class LoudnessFollower:
 
     def update(self, block: np.ndarray) -> float:
         """Measure a block (frames, channels) as played before the correction; returns the
-        correction (dB) for the next block."""
+        correction (dB) for the next block. Loudness is taken, as BS.1770 does, over 400 ms
+        gating blocks; a gating block too quiet to count leaves everything as it is."""
         x = block
         for i, (b, a) in enumerate(self._filters):
             x, self._state[i] = lfilter(b, a, x, axis=0, zi=self._state[i])
-        block_ms = float((x ** 2).mean(axis=0).sum())
-        if block_ms <= 0 or -0.691 + 10 * math.log10(block_ms) < GATE_LUFS:
+        self._sum += float((x ** 2).sum(axis=0).sum())
+        self._frames += len(x)
+        if self._frames < GATING_BLOCK_S * self.sample_rate_hz:
             return self.correction_db
-        dt_s = len(block) / self.sample_rate_hz
+        block_ms, dt_s = self._sum / self._frames, self._frames / self.sample_rate_hz
+        self._sum, self._frames = 0.0, 0
+        block_lufs = -0.691 + 10 * math.log10(block_ms) if block_ms > 0 else float("-inf")
+        if block_lufs < max(GATE_LUFS, self.loudness_lufs - RELATIVE_GATE_LU):
+            return self.correction_db
         weight = min(1.0, dt_s / WINDOW_S)
         self._mean_square = (block_ms if self._mean_square is None
                              else (1 - weight) * self._mean_square + weight * block_ms)
