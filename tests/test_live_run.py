@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dance2music.errors import ModelError
-from dance2music.live.audit import onsets
+from live_audit import onsets
 from dance2music.synth.wav import read_wav
 
 ROOT = Path(__file__).resolve().parents[1]

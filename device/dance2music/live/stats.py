@@ -35,7 +35,8 @@ class LiveStats:
         self._latency_ms = {stage: deque(maxlen=window) for stage in STAGES}
         self._histograms = {stage: LatencyHistogram() for stage in STAGES}
         self._frame_times_ns: deque[int] = deque(maxlen=256)
-        self._components = {name: {"ok": False, "error": "not started"} for name in COMPONENTS}
+        self._components = {name: {"ok": False, "state": "down", "error": "not started",
+                                   "degraded": None} for name in COMPONENTS}
         self._models: dict[str, str] = {}
         self.fixed_latency_ms = fixed_latency_ms
         self.mode = "starting"
@@ -54,9 +55,15 @@ class LiveStats:
             self._latency_ms[stage].append(ms)
             self._histograms[stage].observe(ms / 1000.0)
 
-    def component(self, name: str, ok: bool, error: str | None = None) -> None:
+    def component(self, name: str, ok: bool, error: str | None = None, *, idle: bool = False,
+                  degraded: str | None = None) -> None:
+        """A component's state: up, down (with its error), idle (standby: off by design, not a
+        fault) or degraded (up, doing less than asked: `degraded` says what)."""
+        state = ("down" if not ok else "idle" if idle else "degraded" if degraded else "up")
         with self._lock:
-            self._components[name] = {"ok": ok, "error": None if ok else (error or "down")}
+            self._components[name] = {"ok": ok, "state": state,
+                                      "error": None if ok else (error or "down"),
+                                      "degraded": degraded}
 
     def models(self, checksums: dict[str, str]) -> None:
         with self._lock:

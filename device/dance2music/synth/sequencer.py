@@ -7,6 +7,7 @@ clock's pace (PacedFileOutput), so a file run takes the same timing path as a so
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import logging
@@ -101,6 +102,18 @@ class FluidSynthSink:
     def now(self) -> int:
         """The audio clock: samples rendered so far."""
         return self._seq.get_tick()
+
+    def render_lock(self) -> contextlib.AbstractContextManager:
+        """Holds rendering back while held (the file output). FluidSynth's own drivers render
+        in a thread of theirs that cannot be held: there the 2 ms guard before a note's tick
+        is the only margin (docs/audio.md)."""
+        if isinstance(self._driver, PacedFileOutput):
+            return self._driver.render_lock
+        return contextlib.nullcontext()
+
+    def program(self, channel: int, program: int) -> None:
+        """General MIDI program (instrument) of a channel, from now on."""
+        self._synth.program_change(channel, program)
 
     def note_on(self, tick: int, midi: int, velocity: int, channel: int = PIANO_CHANNEL) -> None:
         self._seq.note_on(tick, channel, midi, velocity, dest=self._dest)

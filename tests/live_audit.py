@@ -1,5 +1,6 @@
-"""Checking a live run's audio against what the loop scheduled: the notes rendered offline at
-exactly their grid ticks, and onsets found back in both (tests and the benchmark use this)."""
+"""Test oracle: a live run's audio checked against what the loop scheduled: the notes rendered
+offline at exactly their grid ticks, and onsets found back in both (the tests and
+benchmarks/live_run.py use it; it is not part of the device package)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import dataclasses
 
 import numpy as np
 
-from dance2music.synth.onsets import detect_onsets
 from dance2music.synth.score import TimedNote
+from onsets import detect_onsets
 
 _CHUNK_S = 20.0  # onset detection in chunks: its spectrogram of 10 min would not fit in RAM
 _OVERLAP_S = 1.0
