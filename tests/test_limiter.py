@@ -19,6 +19,15 @@ def hot_signal():
     return sig
 
 
+def test_held_gain_is_the_minimum_over_its_window():
+    from dance2music.synth.limiter import _held
+
+    need = np.random.default_rng(1).uniform(0, 1, 500)
+    half, hold = 3, 17
+    expected = [need[max(0, j - half - hold):j + half + 1].min() for j in range(len(need))]
+    np.testing.assert_array_equal(_held(need, half, hold), expected)
+
+
 @pytest.mark.parametrize("block", [64, 128, 1000])
 def test_streaming_limiter_matches_the_whole_signal_curve(block):
     sig = hot_signal()
@@ -57,10 +66,14 @@ def test_loudness_follower_settles_on_the_target_slowly_and_ignores_silence():
     rng = np.random.default_rng(0)
     quiet = rng.normal(0, 0.01, (RATE * 60, 2))  # about -37 LUFS: more than RANGE_DB below
     corrections = [follower.update(quiet[i:i + 512]) for i in range(0, len(quiet), 512)]
-    per_block = leveller.RATE_DB_PER_S * (leveller.GATING_BLOCK_S + 512 / RATE)
+    per_block = leveller.RATE_DB_PER_S * leveller.GATING_BLOCK_S
     assert np.abs(np.diff(corrections)).max() <= per_block + 1e-12  # never faster
     assert corrections[-1] == leveller.RANGE_DB  # as far as it may go, no further
     music = rng.normal(0, 0.05, (RATE * 60, 2))
+    # Its K-weighted measure agrees with pyloudnorm's (BS.1770) on the same signal.
+    assert leveller.LoudnessFollower(RATE, -16)._block_mean_square(music[:int(0.4 * RATE)]) \
+        == pytest.approx(10 ** ((loudness.integrated_lufs(music[:int(0.4 * RATE)], RATE)
+                                 + 0.691) / 10), rel=0.05)
     out = []
     for i in range(0, len(music), 512):
         block = music[i:i + 512]

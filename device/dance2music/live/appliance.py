@@ -14,6 +14,8 @@ from dance2music.live.loop import LiveLoop
 from dance2music.live.stats import LiveStats
 from dance2music.modes.button import ModeButton
 from dance2music.modes.commands import CommandQueue
+from dance2music.sound.live import LiveSound
+from dance2music.sound.outputs import OutputObserver
 from dance2music.synth.fluid import SynthSettings
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 
@@ -29,7 +31,8 @@ def make_sink(cfg: Config) -> FluidSynthSink:
                       polyphony=a.polyphony),
         OutputSettings(driver=a.driver, device=a.device,
                        audio_file=Path(a.audio_file) if a.audio_file else None,
-                       period_size=a.period_size, periods=a.periods))
+                       period_size=a.period_size, periods=a.periods),
+        level=cfg.sound.level)
 
 
 def composer_factory(cfg: Config):
@@ -63,12 +66,19 @@ class Appliance:
         self.estimator = estimator
         self.stats.component("pose", True)
         self.button = ModeButton(self.commands.submit, cfg.button)
+        sound = LiveSound.from_settings(cfg.sound)
+
+        def on_mode(mode: str) -> None:
+            self.button.show(mode)
+            sound.state("mode", mode)
+
         self.loop = LiveLoop(
             lambda: CaptureThread(source, cfg.capture.reopen_max_backoff_s).start(), estimator,
             sink or make_sink(cfg), composer_for or composer_factory(cfg), cfg.loop, self.stats,
             self.commands, presence_threshold=cfg.pose.presence_threshold,
             representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
-            on_mode=self.button.show)
+            on_mode=on_mode, sound=sound,
+            observers=[OutputObserver(sound.outputs, lambda tick: self.loop.audio.mono_at(tick))])
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:

@@ -44,6 +44,7 @@ class LiveStats:
         self.deadline_misses = 0
         self.notes_played = 0
         self.person_present = False
+        self.sound: dict = {}  # world and volume_db (sound.live)
         self.last_progress_ns: int | None = None
 
     def frame(self, timestamp_ns: int) -> None:
@@ -109,6 +110,7 @@ class LiveStats:
                 "deadline_misses": self.deadline_misses,
                 "notes_played": self.notes_played,
                 "person_present": self.person_present,
+                "sound": dict(self.sound),
                 "fixed_latency_ms": self.fixed_latency_ms,
                 "uptime_s": round((self._clock_ns() - self._start_ns) / 1e9, 3),
                 "version": __version__,

@@ -7,19 +7,40 @@ import queue
 
 from dance2music.config import MODES
 from dance2music.errors import InputError
+from dance2music.sound import volume
+from dance2music.sound.worlds import WORLD_NAMES
 
 SIMPLE = ("next", "standby", "wake", "toggle-standby")
+SOUND_VERBS = ("world", "volume")  # handled by the loop's sound, not the mode machine
 
 
 def parse(text: str) -> tuple[str, str | None]:
-    """'next' | 'standby' | 'wake' | 'toggle-standby' | 'set <mode>' -> (verb, argument)."""
+    """'next' | 'standby' | 'wake' | 'toggle-standby' | 'set <mode>' | 'world <name>|next' |
+    'volume up|down|set <dB>' -> (verb, argument)."""
     words = text.split()
     if len(words) == 1 and words[0] in SIMPLE:
         return words[0], None
     if len(words) == 2 and words[0] == "set" and words[1] in MODES:
         return "set", words[1]
+    if len(words) == 2 and words[0] == "world" and words[1] in ("next", *WORLD_NAMES):
+        return "world", words[1]
+    if words[:1] == ["volume"]:
+        action = words[1:2] or [""]
+        value = float(words[2]) if len(words) == 3 and _is_number(words[2]) else None
+        volume.adjusted(0.0, action[0], value if action[0] == "set" else None)  # or InputError
+        if len(words) == (3 if action[0] == "set" else 2):
+            return "volume", " ".join(words[1:])
     raise InputError(f"command {text!r}: expected one of {', '.join(SIMPLE)}, "
-                     f"or 'set MODE' with MODE one of {', '.join(MODES)}")
+                     f"'set MODE' with MODE one of {', '.join(MODES)}, 'world NAME|next' with "
+                     f"NAME one of {', '.join(WORLD_NAMES)}, or 'volume up|down|set DB'")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 class CommandQueue:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dance2music.sound.performance import SoundOptions
 from dance2music.sound.worlds import WORLD_NAMES, get_world
-from dance2music.synth import fluid, loudness
 
 REFERENCE_DANCE = Path(__file__).resolve().parents[3] / "assets" / "demo" / "aistpp_ch01_front.npz"
 
@@ -34,8 +32,11 @@ def gain_db(world: str) -> float:
 
 
 def measure_db(world: str, dance: Path = REFERENCE_DANCE) -> float:
-    from dance2music.composition import compose_sequence  # the whole engine: only to measure
+    # The whole engine and scipy (seconds to import on a Pi): only to measure, never live.
+    from dance2music.composition import compose_sequence
     from dance2music.pose import sequence
+    from dance2music.sound.performance import SoundOptions
+    from dance2music.synth import fluid, loudness
 
     composition = compose_sequence(sequence.load(dance), "greedy")
     performance = composition.performed(SoundOptions(world))

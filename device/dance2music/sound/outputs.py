@@ -183,3 +183,54 @@ class OscOutput:
 
     def close(self) -> None:
         self._sender.close()
+
+
+class OutputObserver:
+    """The loop's NoteEvents to the live outputs, each event when it sounds: every voice
+    (melody, layers, accompaniment) and the world cues as notes; a fade ends what sounds."""
+
+    def __init__(self, outputs: list[LiveOutput], mono_at: Callable[[int], int]):
+        self.outputs = outputs
+        self.mono_at = mono_at
+        self._sounding: set[tuple[int, int]] = set()  # (midi, channel)
+
+    def __call__(self, event) -> None:
+        if event.kind not in ("voice", "fade") or not self.outputs:
+            return
+        due_ns = self.mono_at(event.onset)
+        if event.kind == "fade":
+            ends, self._sounding = sorted(self._sounding), set()
+            for output in self.outputs:
+                for midi, channel in ends:
+                    output.note_off(due_ns, midi, channel)
+            return
+        key = (event.midi, event.channel)
+        for output in self.outputs:
+            if event.velocity > 0:
+                output.note_on(due_ns, event.midi, event.velocity, event.channel)
+            else:
+                output.note_off(due_ns, event.midi, event.channel)
+        if event.velocity > 0:
+            self._sounding.add(key)
+        else:
+            self._sounding.discard(key)
+
+
+def open_outputs(settings) -> list[LiveOutput]:
+    """The outputs the [sound] section asks for; one that cannot open is logged and left
+    out (the speaker plays on)."""
+    outputs: list[LiveOutput] = []
+    if settings.osc_port:
+        try:
+            outputs.append(OscOutput(settings.osc_host, settings.osc_port))
+            log.info("osc: sending to %s:%d", settings.osc_host, settings.osc_port)
+        except OutputError as e:
+            log.error("%s; no OSC", e)
+    if settings.midi_port:
+        try:
+            midi = MidiOutput(settings.midi_port, settings.midi_api)
+            outputs.append(midi)
+            log.info("midi: sending on %s (%s)", midi.name, settings.midi_api)
+        except OutputError as e:
+            log.error("%s; no MIDI", e)
+    return outputs

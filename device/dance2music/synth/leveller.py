@@ -4,16 +4,19 @@ flattening the dynamics.
 The calibration (sound.calibration) sets each world's level from a reference dance, but a
 dancer who fills every beat sounds louder than one who holds long notes. This follows the
 K-weighted (ITU-R BS.1770) loudness of the output over a long window, gated as BS.1770 gates
-so that silence and quiet tails do not count, and moves a correction toward the target at most RATE_DB_PER_S, within +-RANGE_DB:
-too slow to undo a crescendo, fast enough to settle within a minute."""
+so that silence and quiet tails do not count, and moves a correction toward the target at
+most RATE_DB_PER_S, within +-RANGE_DB: too slow to undo a crescendo, fast enough to settle
+within a minute.
+
+Each 400 ms gating block is K-weighted in the frequency domain (its spectrum times the
+filter's power response, Parseval): numpy only, as scipy.signal takes seconds to import on a
+Pi and would delay the first note."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import pyloudnorm
-from scipy.signal import lfilter, lfilter_zi
 
 WINDOW_S = 10.0
 RATE_DB_PER_S = 0.5
@@ -22,17 +25,35 @@ GATE_LUFS = -70.0  # BS.1770's gates: silence, and blocks 10 LU under the music,
 RELATIVE_GATE_LU = 10.0
 GATING_BLOCK_S = 0.4
 
+# BS.1770-4 K-weighting at 48 kHz: a high shelf (+4 dB above ~1.5 kHz), then a high pass.
+_K_FILTERS = (((1.53512485958697, -2.69169618940638, 1.19839281085285),
+               (1.0, -1.69065929318241, 0.73248077421585)),
+              ((1.0, -2.0, 1.0), (1.0, -1.99004745483398, 0.99007225036621)))
+_K_RATE_HZ = 48000
+
+
+def k_weighting_power(freqs_hz: np.ndarray) -> np.ndarray:
+    """|H(f)|^2 of the K-weighting filter at each frequency."""
+    z = np.exp(-2j * np.pi * np.asarray(freqs_hz) / _K_RATE_HZ)
+    power = np.ones(len(z))
+    for b, a in _K_FILTERS:
+        h = (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
+        power *= np.abs(h) ** 2
+    return power
+
 
 class LoudnessFollower:
-    def __init__(self, sample_rate_hz: int, target_lufs: float, channels: int = 2):
+    def __init__(self, sample_rate_hz: int, target_lufs: float):
         self.sample_rate_hz = sample_rate_hz
         self.target_lufs = target_lufs
         self.correction_db = 0.0
-        self._filters = [(f.b, f.a) for f in pyloudnorm.Meter(sample_rate_hz)._filters.values()]
-        self._state = [np.outer(lfilter_zi(b, a), np.ones(channels)) * 0.0
-                       for b, a in self._filters]
+        self._block_frames = int(GATING_BLOCK_S * sample_rate_hz)
+        weights = k_weighting_power(np.fft.rfftfreq(self._block_frames, 1 / sample_rate_hz))
+        weights[1:(self._block_frames + 1) // 2] *= 2  # one-sided spectrum: both halves
+        self._weights = weights / self._block_frames ** 2  # Parseval: sum -> mean square
+        self._pending: list[np.ndarray] = []
+        self._pending_frames = 0
         self._mean_square: float | None = None
-        self._sum, self._frames = 0.0, 0  # the gating block being filled
 
     @property
     def loudness_lufs(self) -> float:
@@ -41,26 +62,30 @@ class LoudnessFollower:
             return float("-inf")
         return -0.691 + 10 * math.log10(self._mean_square)
 
+    def _block_mean_square(self, block: np.ndarray) -> float:
+        """K-weighted mean square of one gating block, summed over channels."""
+        spectrum = np.fft.rfft(block, axis=0)
+        return float((np.abs(spectrum) ** 2 * self._weights[:, None]).sum())
+
     def update(self, block: np.ndarray) -> float:
         """Measure a block (frames, channels) as played before the correction; returns the
-        correction (dB) for the next block. Loudness is taken, as BS.1770 does, over 400 ms
-        gating blocks; a gating block too quiet to count leaves everything as it is."""
-        x = block
-        for i, (b, a) in enumerate(self._filters):
-            x, self._state[i] = lfilter(b, a, x, axis=0, zi=self._state[i])
-        self._sum += float((x ** 2).sum(axis=0).sum())
-        self._frames += len(x)
-        if self._frames < GATING_BLOCK_S * self.sample_rate_hz:
+        correction (dB) for the next block. A gating block too quiet to count leaves
+        everything as it is."""
+        self._pending.append(block)
+        self._pending_frames += len(block)
+        if self._pending_frames < self._block_frames:
             return self.correction_db
-        block_ms, dt_s = self._sum / self._frames, self._frames / self.sample_rate_hz
-        self._sum, self._frames = 0.0, 0
+        frames = np.concatenate(self._pending)
+        gating, rest = frames[:self._block_frames], frames[self._block_frames:]
+        self._pending, self._pending_frames = ([rest] if len(rest) else []), len(rest)
+        block_ms = self._block_mean_square(gating)
         block_lufs = -0.691 + 10 * math.log10(block_ms) if block_ms > 0 else float("-inf")
         if block_lufs < max(GATE_LUFS, self.loudness_lufs - RELATIVE_GATE_LU):
             return self.correction_db
-        weight = min(1.0, dt_s / WINDOW_S)
+        weight = min(1.0, GATING_BLOCK_S / WINDOW_S)
         self._mean_square = (block_ms if self._mean_square is None
                              else (1 - weight) * self._mean_square + weight * block_ms)
         error = self.target_lufs - (self.loudness_lufs + self.correction_db)
-        step = max(-RATE_DB_PER_S * dt_s, min(RATE_DB_PER_S * dt_s, error))
+        step = max(-RATE_DB_PER_S * GATING_BLOCK_S, min(RATE_DB_PER_S * GATING_BLOCK_S, error))
         self.correction_db = max(-RANGE_DB, min(RANGE_DB, self.correction_db + step))
         return self.correction_db

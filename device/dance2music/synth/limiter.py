@@ -9,7 +9,6 @@ which delays the audio by the look-ahead, 2h samples)."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 LOOKAHEAD_S = 0.005
 HOLD_S = 0.05  # the gain stays down this long after a peak: no ripple on a low bass note
@@ -19,11 +18,21 @@ def needed_gain(peaks: np.ndarray, ceiling: float) -> np.ndarray:
     return np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
 
 
+def sliding_min(x: np.ndarray, size: int) -> np.ndarray:
+    """min(x[i:i + size]) for each full window, in O(n) (van Herk / Gil-Werman): numpy only,
+    as scipy.ndimage takes a second to import on a Pi."""
+    n = len(x)
+    blocks = np.concatenate([x, np.full((-n) % size, np.inf)]).reshape(-1, size)
+    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
+    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    i = np.arange(n - size + 1)
+    return np.minimum(suffix[i], prefix[i + size - 1])
+
+
 def _held(need: np.ndarray, half: int, hold: int) -> np.ndarray:
     """min over [j - half - hold, j + half] for each j (edges: the nearest value)."""
-    size = 2 * half + hold + 1
-    # minimum_filter1d's window starts at j - size // 2 - origin.
-    return minimum_filter1d(need, size=size, mode="nearest", origin=half + hold - size // 2)
+    padded = np.concatenate([np.full(half + hold, need[0]), need, np.full(half, need[-1])])
+    return sliding_min(padded, 2 * half + hold + 1)
 
 
 def smooth_gain(need: np.ndarray, half: int, hold: int) -> np.ndarray:

@@ -5,8 +5,6 @@ true peak above its ceiling."""
 from __future__ import annotations
 
 import numpy as np
-import pyloudnorm
-from scipy.signal import resample_poly
 
 from dance2music.synth.limiter import HOLD_S, LOOKAHEAD_S, needed_gain, smooth_gain
 
@@ -32,11 +30,15 @@ def integrated_lufs(samples: np.ndarray, sample_rate_hz: int) -> float:
     x = to_float(samples)
     if len(x) < int(0.4 * sample_rate_hz):
         return float("-inf")
+    import pyloudnorm  # imports scipy.signal: seconds on a Pi, so only when measuring
+
     return float(pyloudnorm.Meter(sample_rate_hz).integrated_loudness(x))
 
 
 def _oversampled_abs(x: np.ndarray) -> np.ndarray:
     """|samples| at 4x the rate, the largest over the channels: (frames * 4,)."""
+    from scipy.signal import resample_poly  # seconds to import on a Pi: only when measuring
+
     x = x.reshape(len(x), -1)
     return np.abs(resample_poly(x, _OVERSAMPLE, 1, axis=0)).max(axis=1)
 

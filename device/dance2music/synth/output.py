@@ -60,7 +60,7 @@ class LimitedRenderer:
         with self._lock:
             self._volume_db = volume_db
 
-    def render(self, frames: int) -> np.ndarray:
+    def render_float(self, frames: int) -> np.ndarray:
         buf = np.zeros((frames, 2), dtype=np.float32)
         ptr = buf.ctypes.data
         self._write(self._synth.synth, frames, ptr, 0, 2, ptr, 1, 2)
@@ -68,4 +68,42 @@ class LimitedRenderer:
             level_db, volume_db = self._level_db, self._volume_db
         x = buf.astype(np.float64) * 10 ** (level_db / 20)
         correction_db = self.follower.update(x) if self.follower is not None else 0.0
-        return to_int16(self._limiter.process(x * 10 ** ((correction_db + volume_db) / 20)))
+        return self._limiter.process(x * 10 ** ((correction_db + volume_db) / 20))
+
+    def render(self, frames: int) -> np.ndarray:
+        return to_int16(self.render_float(frames))
+
+
+_AUDIO_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                               ctypes.POINTER(ctypes.POINTER(ctypes.c_float)), ctypes.c_int,
+                               ctypes.POINTER(ctypes.POINTER(ctypes.c_float)))
+
+
+class LimitedDriver:
+    """A FluidSynth audio driver (ALSA, JACK, PulseAudio...) whose every period is rendered
+    by a LimitedRenderer (fluid_audio_driver_new2 with our callback), so the sound card gets
+    the levelled, limited signal. The callback runs in the driver's thread and takes the GIL
+    for each period: a Python thread hogging the GIL longer than a period makes an underrun."""
+
+    def __init__(self, fluidsynth, synth, renderer: LimitedRenderer):
+        c = ctypes
+        new = fluidsynth.cfunc("new_fluid_audio_driver2", c.c_void_p, ("settings", c.c_void_p, 1),
+                               ("func", _AUDIO_FUNC, 1), ("data", c.c_void_p, 1))
+        self._delete = fluidsynth.cfunc("delete_fluid_audio_driver", None,
+                                        ("driver", c.c_void_p, 1))
+        self.renderer = renderer
+        self.periods = 0
+        self._callback = _AUDIO_FUNC(self._period)  # kept: FluidSynth holds a raw pointer
+        self.handle = new(synth.settings, self._callback, None)
+
+    def _period(self, _data, frames, _nfx, _fx, nout, out) -> int:
+        block = self.renderer.render_float(frames).astype(np.float32)
+        for channel in range(min(nout, 2)):
+            np.ctypeslib.as_array(out[channel], shape=(frames,))[:] = block[:, channel]
+        self.periods += 1
+        return 0
+
+    def close(self) -> None:
+        if self.handle:
+            self._delete(self.handle)
+            self.handle = None

@@ -15,6 +15,7 @@ import contextlib
 import threading
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,10 @@ from dance2music.synth.fluid import AudioError
 
 
 class PacedFileOutput:
-    def __init__(self, synth, path: Path, sample_rate_hz: int, block_frames: int = 512):
-        self._synth = synth
+    def __init__(self, synth, path: Path, sample_rate_hz: int, block_frames: int = 512,
+                 render: Callable[[int], np.ndarray] | None = None):
+        """`render(frames)` -> int16 (frames, 2); default: FluidSynth's own 16-bit output."""
+        self._render = render or (lambda n: np.asarray(synth.get_samples(n), dtype=np.int16))
         self.block_frames = block_frames
         self.sample_rate_hz = sample_rate_hz
         self._files = contextlib.ExitStack()
@@ -48,7 +51,7 @@ class PacedFileOutput:
         block = 0
         while not self._stop.is_set():
             with self.render_lock:
-                samples = np.asarray(self._synth.get_samples(self.block_frames), dtype=np.int16)
+                samples = self._render(self.block_frames)
             self._wav.writeframesraw(samples.tobytes())
             block += 1
             due_ns = start_ns + block * self.block_frames * 1_000_000_000 // self.sample_rate_hz
