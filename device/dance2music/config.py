@@ -96,6 +96,10 @@ class ButtonSettings:
     debounce_ms: int = key(50, "edges closer than this to the previous one are ignored", "ms",
                            0, 500)
     led_pin: int = key(-1, "BCM GPIO of an optional mode LED; -1 = none", "BCM pin", -1, 53)
+    multi_press_ms: int = key(400, "presses this close form a double press (next sound world) "
+                                   "or a triple press (volume down a step; below -12 dB back to "
+                                   "0 dB); a single press waits this long; 0 = single presses "
+                                   "only", "ms", 0, 1000)
 
 
 @dataclasses.dataclass(frozen=True)

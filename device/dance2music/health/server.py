@@ -1,5 +1,5 @@
 """The service's HTTP face: /healthz, /readyz, /status, /metrics (read-only, GET or HEAD) and
-POST /mode.
+POST /mode and POST /sound (world, volume).
 
 Every request only reads the loop's snapshot or enqueues a validated command; a malformed or
 unauthorised request is answered 4xx and never reaches the loop. Connections are served by a
@@ -18,14 +18,14 @@ from typing import Callable
 
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.health import metrics, platform, state
-from dance2music.health.commands import parse_command
+from dance2music.health.commands import parse_command, parse_sound_command
 from dance2music.health.http import HttpError, Request, json_body, json_response, response
 from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listener
 
 log = logging.getLogger(__name__)
 
 GET_PATHS = ("/healthz", "/readyz", "/status", "/metrics")
-POST_PATHS = ("/mode",)
+POST_PATHS = ("/mode", "/sound")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -190,9 +190,11 @@ class HealthServer:
             raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
         if not self.authorised(client_host, request.headers.get("authorization")):
             raise HttpError(HTTPStatus.UNAUTHORIZED,
-                            "mode changes need loopback or 'Authorization: Bearer <token>'")
+                            "mode and sound changes need loopback or 'Authorization: Bearer "
+                            "<token>'")
         try:
-            command = parse_command(json_body(request))
+            parse = parse_sound_command if request.path == "/sound" else parse_command
+            command = parse(json_body(request))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

@@ -16,13 +16,19 @@ log = logging.getLogger(__name__)
 MIN_DB = -40.0
 MAX_DB = 6.0  # above the calibrated level the limiter works harder; no higher
 STEP_DB = 3.0
-COMMANDS = ("up", "down", "set")
+CYCLE_STEP_DB = 6.0  # the button's "cycle": 0, -6, -12, then back to 0 dB
+CYCLE_FLOOR_DB = -12.0
+COMMANDS = ("up", "down", "set", "cycle")
 
 
 def adjusted(current_db: float, command: str, value_db: float | None = None) -> float:
-    """The volume after `command` ('up'/'down' by STEP_DB, 'set' to `value_db`), within
-    MIN_DB..MAX_DB; an InputError names a bad command or value."""
-    if command == "up":
+    """The volume after `command` ('up'/'down' by STEP_DB, 'set' to `value_db`, 'cycle' down
+    by CYCLE_STEP_DB and from under CYCLE_FLOOR_DB back to 0), within MIN_DB..MAX_DB; an
+    InputError names a bad command or value."""
+    if command == "cycle":
+        lower = current_db - CYCLE_STEP_DB
+        target = lower if lower >= CYCLE_FLOOR_DB else 0.0
+    elif command == "up":
         target = current_db + STEP_DB
     elif command == "down":
         target = current_db - STEP_DB
