@@ -3,7 +3,7 @@
 import mido
 import numpy as np
 import pytest
-from pitch_oracle import pitch_class_at, timbre
+from audio_oracle import pitch_class_at, timbre
 from conftest import DEMO_POSES
 
 from dance2music.composition import compose_sequence

@@ -7,9 +7,9 @@ import pytest
 from conftest import DEMO_POSES
 
 from dance2music.cli import main
-from dance2music.health.commands import parse_sound_command
-from dance2music.health.server import HealthServer
 from dance2music.errors import InputError
+from dance2music.health.server import HealthServer
+from dance2music.modes.commands import Command
 from dance2music.music.causal import GreedyComposer
 from dance2music.sound.live import LiveSound
 from dance2music.sound.volume import VolumeStore
@@ -57,18 +57,19 @@ def test_volume_and_world_from_the_command_line(service, capsys, tmp_path):
     ({"volume": "set", "volume_db": -6}, "volume set -6"),
 ])
 def test_sound_requests(body, command):
-    assert parse_sound_command(body) == command
+    assert str(Command.from_sound_json(body)) == command
 
 
 @pytest.mark.parametrize("body, message", [
     ({"world": "disco"}, "world 'disco' is not one of"),
+    ({"world": 3}, "expected {\"world\""),
     ({"volume": "set"}, "expected a number of dB"),
     ({"volume": "set", "volume_db": "loud"}, "expected a number of dB"),
     ({"volume": "up", "volume_db": 3}, "volume_db goes with"),
-    ({"volume": "louder"}, "expected {\"world\""),
+    ({"volume": "louder"}, "volume: expected one of up, down, set, cycle"),
     ({"world": "night", "volume": "up"}, "expected {\"world\""),
     ([], "must be a JSON object"),
 ])
 def test_bad_sound_requests_are_clear(body, message):
     with pytest.raises(InputError, match=message):
-        parse_sound_command(body)
+        Command.from_sound_json(body)

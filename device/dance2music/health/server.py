@@ -18,9 +18,9 @@ from typing import Callable
 
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.health import metrics, platform, state
-from dance2music.health.commands import parse_command, parse_sound_command
 from dance2music.health.http import HttpError, Request, json_body, json_response, response
 from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listener
+from dance2music.modes.commands import Command
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,14 @@ class HealthServer:
 
     def readyz(self, snap: dict) -> tuple[int, dict]:
         down = state.not_ready(snap)
-        return (503 if down else 200), {"ready": not down, "not_ready": down}
+        return (503 if down else 200), {"ready": not down, "not_ready": down,
+                                        "degraded": state.degraded(snap)}
 
     def status(self, snap: dict) -> dict:
         down = state.not_ready(snap)
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
-                  "not_ready": down, "progress_age_s": state.progress_age_s(snap)}
+                  "not_ready": down, "degraded": state.degraded(snap),
+                  "progress_age_s": state.progress_age_s(snap)}
         return {**snap, "health": health, "platform": self.platform_readings()}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
@@ -193,8 +195,8 @@ class HealthServer:
                             "mode and sound changes need loopback or 'Authorization: Bearer "
                             "<token>'")
         try:
-            parse = parse_sound_command if request.path == "/sound" else parse_command
-            command = parse(json_body(request))
+            parse = Command.from_sound_json if request.path == "/sound" else Command.from_json
+            command = str(parse(json_body(request)))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

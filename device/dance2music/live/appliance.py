@@ -4,6 +4,7 @@ button, health server and systemd notifications around one LiveLoop."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from dance2music.capture.open import open_source
@@ -51,7 +52,8 @@ def model_checksums(model_dir: Path) -> dict[str, str]:
 
 
 class Appliance:
-    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None):
+    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None,
+                 stopping: threading.Event | None = None):
         self.cfg = cfg
         self.stats = LiveStats(cfg.loop.fixed_latency_ms)
         self.commands = CommandQueue()
@@ -77,7 +79,7 @@ class Appliance:
             sink or make_sink(cfg), composer_for or composer_factory(cfg), cfg.loop, self.stats,
             self.commands, presence_threshold=cfg.pose.presence_threshold,
             representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
-            on_mode=on_mode, sound=sound,
+            on_mode=on_mode, stopping=stopping, sound=sound,
             observers=[OutputObserver(sound.outputs, lambda tick: self.loop.audio.mono_at(tick))])
         self._health = self._heartbeat = None
 

@@ -13,15 +13,17 @@ import time
 from collections.abc import Callable
 
 from dance2music.config import ButtonSettings
+from dance2music.modes.commands import Command
 from dance2music.modes.table import MODES
 
 log = logging.getLogger(__name__)
 
-PRESS_COMMANDS = ("next", "world next", "volume cycle")  # 1, 2, 3 (or more) short presses
+# 1, 2, 3 (or more) short presses
+PRESS_COMMANDS = (Command("next"), Command("world", sound="next"), Command("volume", sound="cycle"))
 
 
 class ModeButton:
-    def __init__(self, submit: Callable[[str], None], settings: ButtonSettings,
+    def __init__(self, submit: Callable[[Command], None], settings: ButtonSettings,
                  pin_factory=None):
         self._submit = submit
         self.settings = settings
@@ -76,7 +78,7 @@ class ModeButton:
             return
         if held_s >= self.settings.hold_s:
             self._end_window()
-            self._submit("toggle-standby")
+            self._submit(Command("toggle-standby"))
         elif not self.settings.multi_press_ms:
             self._submit(PRESS_COMMANDS[0])
         else:

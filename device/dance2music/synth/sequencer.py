@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 
 CUE_CHANNEL = 1
 CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's melody
-_VOLUME_CC = 7
+# Fades ride on expression (CC 11, default 127), not channel volume (CC 7, default 100):
+# restoring "full volume" 127 after a fade played everything after it 2 dB louder.
+_EXPRESSION_CC = 11
 _ALL_SOUND_OFF_CC = 120
-_FULL_VOLUME = 127
+_FULL_EXPRESSION = 127
 # Channels an arrangement plays on (sound.worlds: melody 0, layers 2-3, bass 4, chords 5).
 MUSIC_CHANNELS = (PIANO_CHANNEL, 2, 3, 4, 5)
 
@@ -150,16 +152,16 @@ class FluidSynthSink:
         self._fs.delete_fluid_event(evt)
 
     def fade_out(self, tick: int, duration_ticks: int, steps: int = 8) -> None:
-        """The music's volume (every channel but the cues') down to 0 over `duration_ticks`,
-        every voice cut at silence (a note-off would let the release ring on when the volume
-        comes back), then full volume again."""
+        """The music (every channel but the cues') down to 0 over `duration_ticks`, every voice
+        cut at silence (a note-off would let the release ring on when the volume comes back),
+        then full expression again."""
+        end = tick + duration_ticks
         for channel in MUSIC_CHANNELS:
             for i in range(1, steps + 1):
-                self.control(tick + duration_ticks * i // steps, _VOLUME_CC,
-                             _FULL_VOLUME * (steps - i) // steps, channel)
-            end = tick + duration_ticks
+                self.control(tick + duration_ticks * i // steps, _EXPRESSION_CC,
+                             _FULL_EXPRESSION * (steps - i) // steps, channel)
             self.control(end, _ALL_SOUND_OFF_CC, 0, channel)
-            self.control(end + 1, _VOLUME_CC, _FULL_VOLUME, channel)
+            self.control(end + 1, _EXPRESSION_CC, _FULL_EXPRESSION, channel)
 
     def silence(self) -> None:
         """Drop every scheduled event and cut every sounding note now."""
@@ -167,7 +169,7 @@ class FluidSynthSink:
             self._remove_events(self._seq.sequencer, -1, -1, -1)
             for channel in (*MUSIC_CHANNELS, CUE_CHANNEL):
                 self._synth.all_sounds_off(channel)
-                self._synth.cc(channel, _VOLUME_CC, _FULL_VOLUME)
+                self._synth.cc(channel, _EXPRESSION_CC, _FULL_EXPRESSION)
 
     def close(self) -> None:
         """Silence, then stop the output; idempotent."""
