@@ -66,8 +66,8 @@ def test_loudness_follower_settles_on_the_target_slowly_and_ignores_silence():
     rng = np.random.default_rng(0)
     quiet = rng.normal(0, 0.01, (RATE * 60, 2))  # about -37 LUFS: more than RANGE_DB below
     corrections = [follower.update(quiet[i:i + 512]) for i in range(0, len(quiet), 512)]
-    per_block = leveller.RATE_DB_PER_S * leveller.GATING_BLOCK_S
-    assert np.abs(np.diff(corrections)).max() <= per_block + 1e-12  # never faster
+    per_block = leveller.RATE_UP_DB_PER_S * leveller.GATING_BLOCK_S
+    assert np.diff(corrections).max() <= per_block + 1e-12  # never up faster
     assert corrections[-1] == leveller.RANGE_DB  # as far as it may go, no further
     music = rng.normal(0, 0.05, (RATE * 60, 2))
     # Its K-weighted measure agrees with pyloudnorm's (BS.1770) on the same signal.
@@ -84,3 +84,8 @@ def test_loudness_follower_settles_on_the_target_slowly_and_ignores_silence():
     for _ in range(200):
         follower.update(np.zeros((512, 2)))
     assert follower.correction_db == before  # silence leaves it alone
+    loud = leveller.LoudnessFollower(RATE, -16.0)
+    blaring = rng.normal(0, 0.3, (RATE * 6, 2))  # about 10 LU over the target
+    down = [loud.update(blaring[i:i + 512]) for i in range(0, len(blaring), 512)]
+    assert -np.diff(down).max() <= leveller.RATE_DOWN_DB_PER_S * leveller.GATING_BLOCK_S + 1e-12
+    assert down[-1] <= -8.0  # turned down within seconds, not a minute

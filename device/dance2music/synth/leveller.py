@@ -5,8 +5,8 @@ The calibration (sound.calibration) sets each world's level from a reference dan
 dancer who fills every beat sounds louder than one who holds long notes. This follows the
 K-weighted (ITU-R BS.1770) loudness of the output over a long window, gated as BS.1770 gates
 so that silence and quiet tails do not count, and moves a correction toward the target at
-most RATE_DB_PER_S, within +-RANGE_DB: too slow to undo a crescendo, fast enough to settle
-within a minute.
+most RATE_UP_DB_PER_S up (too slow to undo a crescendo) or RATE_DOWN_DB_PER_S down (a
+dancer much louder than the calibration is not left blaring for long), within +-RANGE_DB.
 
 Each 400 ms gating block is K-weighted in the frequency domain (its spectrum times the
 filter's power response, Parseval): numpy only, as scipy.signal takes seconds to import on a
@@ -19,7 +19,8 @@ import math
 import numpy as np
 
 WINDOW_S = 10.0
-RATE_DB_PER_S = 0.5
+RATE_UP_DB_PER_S = 0.5
+RATE_DOWN_DB_PER_S = 2.0
 RANGE_DB = 12.0
 GATE_LUFS = -70.0  # BS.1770's gates: silence, and blocks 10 LU under the music, do not count
 RELATIVE_GATE_LU = 10.0
@@ -86,6 +87,7 @@ class LoudnessFollower:
         self._mean_square = (block_ms if self._mean_square is None
                              else (1 - weight) * self._mean_square + weight * block_ms)
         error = self.target_lufs - (self.loudness_lufs + self.correction_db)
-        step = max(-RATE_DB_PER_S * GATING_BLOCK_S, min(RATE_DB_PER_S * GATING_BLOCK_S, error))
+        step = max(-RATE_DOWN_DB_PER_S * GATING_BLOCK_S,
+                   min(RATE_UP_DB_PER_S * GATING_BLOCK_S, error))
         self.correction_db = max(-RANGE_DB, min(RANGE_DB, self.correction_db + step))
         return self.correction_db
