@@ -7,7 +7,7 @@ from conftest import DEMO_POSES
 from dance2music.cli import main
 from dance2music.pose import sequence
 from dance2music.synth import fluid, loudness, midi, wav
-from dance2music.synth.onsets import detect_onsets, onset_offsets_s
+from onsets import detect_onsets, onset_offsets_s
 
 
 def test_compose_writes_every_format(tmp_path):

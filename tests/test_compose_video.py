@@ -10,7 +10,7 @@ from conftest import SHARED
 
 from dance2music.cli import main
 from dance2music.synth import fluid, midi
-from dance2music.synth.onsets import onset_offsets_s
+from onsets import onset_offsets_s
 
 VIDEO = SHARED / "data" / "video" / "pose2sim_cam01.mp4"  # 1.7 s, 60 fps, portrait, one person
 

@@ -60,7 +60,11 @@ def test_healthz_before_first_iteration_is_503(server, source):
 
 
 def test_readyz_names_the_components_not_up(server, source):
-    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {}})
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {}})
+    source.stats["components"]["composer"] = {"ok": True, "degraded": "playing greedy"}
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {"composer": "playing greedy"}})
     source.stats["components"]["camera"] = {"up": False, "error": "no /dev/video0"}
     del source.stats["components"]["audio"]
     status, body = request(server, "GET", "/readyz")
@@ -138,9 +142,10 @@ def test_malformed_requests_get_4xx(server, source):
     # A raw garbage request line and a body that never arrives.
     with socket.create_connection(server.address, timeout=5) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1 trailing-garbage\r\n\r\n")
-        assert b"Error code: 400" in sock.makefile("rb").read()
+        assert sock.makefile("rb").read().startswith(b"HTTP/1.1 400 Bad Request\r\n")
     with socket.create_connection(server.address, timeout=5) as sock:
-        sock.sendall(b"POST /mode HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{}")
+        sock.sendall(b"POST /mode HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\n\r\n{}")
         assert b" 411 " in sock.recv(100)
     assert source.commands == []
     assert request(server, "GET", "/healthz")[0] == 200  # still serving

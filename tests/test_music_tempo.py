@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from tempo_data import FPS, free_dance, pulse_dance
 
-from dance2music.composition import compose_sequence, to_json
+from dance2music.composition import compose_sequence, to_json, write_outputs
 from dance2music.errors import InputError
 from dance2music.music import measures
 from dance2music.music.grid import GridSettings, fixed_grid, tempo_grid, warp
@@ -217,6 +217,13 @@ def test_compose_with_the_tempo_grid_on_real_dance(front_views):
     on_beat = {c.grid_kind: measures.onsets_on_beats(c.grid.onsets_s, beats)
                for c in (fixed, tempo)}
     assert on_beat["tempo"] > on_beat["fixed"] + 0.05
+
+
+def test_the_report_draws_a_tempo_grid(front_views, tmp_path):
+    pytest.importorskip("matplotlib", reason="the report extra (matplotlib) is not installed")
+    write_outputs(compose_sequence(front_views["ch01"], "beam", grid="tempo"),
+                  [tmp_path / "report.png"])
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_compose_cli_grid_option_and_midi_tempo_map(tmp_path, aistpp_clips):

@@ -17,7 +17,6 @@ from dance2music.music.measures import grid_correlation
 from dance2music.music.registry import make_composer
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
-from dance2music.report.matrices import write_matrices_png
 from dance2music.sound.performance import Performance, SoundOptions, perform, render_performance
 from dance2music.synth import fluid, midi, wav
 
@@ -129,5 +128,6 @@ def _write_each(c: Composition, performance: Performance, paths: list[Path],
             samples = render_performance(performance, synth)
             wav.write_wav(path, samples, synth.sample_rate_hz)
         elif suffix == ".png":
-            write_matrices_png(path, c.vectors, c.notes, c.k, c.fps, c.composer,
-                               c.grid.frame_notes(len(c.vectors), c.fps))
+            from dance2music.report.figure import write_report_png  # matplotlib: extra `report`
+
+            write_report_png(path, c, performance)

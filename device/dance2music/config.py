@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.modes.table import MODE_NAMES as MODES
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
 MAX_CONFIG_BYTES = 1 << 20  # a real file is ~3 KiB; refuse to parse a huge one
-MODES = ("live", "greedy", "baseline", "replay", "standby")
 
 
 def key(default, doc: str, unit: str = "", low=None, high=None, choices=None, secret=False):

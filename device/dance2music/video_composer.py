@@ -16,6 +16,7 @@ from dance2music.media import mux
 from dance2music.music.grid import GridKind
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
+from dance2music.report.strip import draw_note_strip
 from dance2music.sound.performance import SoundOptions, render_performance
 from dance2music.synth import fluid
 
@@ -30,7 +31,7 @@ class ComposeOptions:
     seed: int = 0
     representation: str = "paper"
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
-    overlay: bool = False  # draw the skeleton on the video
+    overlay: bool = False  # draw the skeleton and the notes on the video
     sound: SoundOptions = SoundOptions()
     grid: GridKind = "fixed"  # or "tempo": notes on the dancer's beat
 
@@ -65,7 +66,8 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         done("compose")
         stages.set_postfix_str("render")
         start_s, duration_s = mux.video_span_s(video)
-        music = render_performance(composition.performed(options.sound), synth, duration_s)
+        performance = composition.performed(options.sound)
+        music = render_performance(performance, synth, duration_s)
         done("render")
         stages.set_postfix_str("write")
         with all_or_nothing():
@@ -76,7 +78,8 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
                 original = (mux.original_audio(video, synth.sample_rate_hz, len(music))
                             if options.original_audio_level > 0 else None)
                 sound = mux.mix(music, original, options.original_audio_level)
-                draw = _skeleton_drawer(poses, start_s) if options.overlay else None
+                draw = (_overlay_drawer(poses, performance.melody(), start_s)
+                        if options.overlay else None)
                 for out in videos:
                     mux.write_video_with_music(video, out, sound, synth.sample_rate_hz, start_s,
                                                draw)
@@ -84,12 +87,13 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
     return seconds
 
 
-def _skeleton_drawer(poses, start_s: float):
-    """Draws, on the frame shown at a time, the pose estimated from that frame."""
+def _overlay_drawer(poses, notes, start_s: float):
+    """Draws, on the frame shown at a time, the pose estimated from that frame and the notes
+    sounding around it (note times count from the first frame, `start_s`)."""
     times = poses.times()
 
     def draw(image: np.ndarray, time_s: float) -> np.ndarray:
         i = int(np.clip(np.searchsorted(times, time_s - start_s + 1e-4) - 1, 0, len(times) - 1))
-        return draw_skeleton(image, poses.keypoints[i])
+        return draw_note_strip(draw_skeleton(image, poses.keypoints[i]), notes, time_s - start_s)
 
     return draw

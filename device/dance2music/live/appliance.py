@@ -4,9 +4,11 @@ button, health server and systemd notifications around one LiveLoop."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from dance2music.capture.open import open_source
+from dance2music.capture.thread import CaptureThread
 from dance2music.config import Config
 from dance2music.errors import InputError
 from dance2music.live.loop import LiveLoop
@@ -32,22 +34,10 @@ def make_sink(cfg: Config) -> FluidSynthSink:
 
 
 def composer_factory(cfg: Config):
-    """mode -> a fresh causal composer. 'live' is the online classifier, or greedy until that
-    is installed."""
+    """composer name (the modes table's) -> a fresh causal composer."""
     from dance2music.music.registry import make_composer
 
-    representation = cfg.pose.representation
-
-    def composer_for(mode: str):
-        if mode == "live":
-            try:
-                return make_composer("online", representation=representation)
-            except InputError as e:
-                log.info("live: the online composer is not available (%s): greedy instead", e)
-                mode = "greedy"
-        return make_composer(mode, representation=representation)
-
-    return composer_for
+    return lambda name: make_composer(name, representation=cfg.pose.representation)
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:
@@ -59,7 +49,8 @@ def model_checksums(model_dir: Path) -> dict[str, str]:
 
 
 class Appliance:
-    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None):
+    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None,
+                 stopping: threading.Event | None = None):
         self.cfg = cfg
         self.stats = LiveStats(cfg.loop.fixed_latency_ms)
         self.commands = CommandQueue()
@@ -68,18 +59,18 @@ class Appliance:
             from dance2music.pose.estimator import DEFAULT_MODEL_DIR, OpenVinoPose
 
             model_dir = Path(cfg.pose.model_dir) if cfg.pose.model_dir else DEFAULT_MODEL_DIR
-            estimator = OpenVinoPose(model_dir=model_dir, smoothing=True)
+            estimator = OpenVinoPose(model_dir=model_dir, smoothing=True,
+                                     presence_threshold=cfg.pose.presence_threshold)
             self.stats.models(model_checksums(model_dir))
         self.estimator = estimator
         self.stats.component("pose", True)
         self.button = ModeButton(self.commands.submit, cfg.button)
         self.loop = LiveLoop(
-            source, estimator, sink or make_sink(cfg), composer_for or composer_factory(cfg),
-            cfg.loop, self.stats, self.commands,
-            presence_threshold=cfg.pose.presence_threshold,
-            representation=cfg.pose.representation,
-            reopen_max_backoff_s=cfg.capture.reopen_max_backoff_s,
-            audio_retry_s=cfg.audio.retry_s, on_mode=self.button.show)
+            lambda: CaptureThread(source, cfg.capture.reopen_max_backoff_s).start(), estimator,
+            sink or make_sink(cfg), composer_for or composer_factory(cfg), cfg.loop, self.stats,
+            self.commands, presence_threshold=cfg.pose.presence_threshold,
+            representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
+            on_mode=self.button.show, stopping=stopping)
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:

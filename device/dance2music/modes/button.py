@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable
 
 from dance2music.config import ButtonSettings
-from dance2music.modes.machine import MUSIC_MODES
+from dance2music.modes.commands import Command
+from dance2music.modes.table import MODES
 
 log = logging.getLogger(__name__)
-_BLINK_HZ = {"greedy": 1.0, "baseline": 2.0, "replay": 4.0}  # live: steady; standby: off
 
 
 class ModeButton:
-    def __init__(self, submit: Callable[[str], None], settings: ButtonSettings,
+    def __init__(self, submit: Callable[[Command], None], settings: ButtonSettings,
                  pin_factory=None):
         self._submit = submit
         self.settings = settings
@@ -62,16 +62,17 @@ class ModeButton:
         self._pressed_ns = None
         if held_s < self.settings.debounce_ms / 1000:
             return
-        self._submit("toggle-standby" if held_s >= self.settings.hold_s else "next")
+        self._submit(Command("toggle-standby" if held_s >= self.settings.hold_s else "next"))
 
     def show(self, mode: str) -> None:
         """The LED for a mode (called by the loop's owner when the mode changes)."""
         if self._led is None:
             return
-        if mode in _BLINK_HZ:
-            half = 0.5 / _BLINK_HZ[mode]
+        blink_hz = MODES[mode].blink_hz
+        if blink_hz is not None:
+            half = 0.5 / blink_hz
             self._led.blink(on_time=half, off_time=half)
-        elif mode in MUSIC_MODES:
+        elif MODES[mode].makes_music:
             self._led.on()
         else:
             self._led.off()

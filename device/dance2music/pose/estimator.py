@@ -8,10 +8,9 @@ presence drops the detector re-acquires someone in the same frame."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 import openvino as ov
@@ -19,42 +18,18 @@ import openvino as ov
 from dance2music.errors import InputError
 from dance2music.pose import blazepose as bp
 from dance2music.pose.modelfiles import DEFAULT_MODEL_DIR, compile_model, read_manifest, verified_xml
-from dance2music.pose.skeleton import NUM_JOINTS
+from dance2music.pose.result import PRESENCE_THRESHOLD, PoseEstimator, PoseResult, no_person
 from dance2music.pose.smoothing import OneEuroSmoother
 
 __all__ = ["DEFAULT_MODEL_DIR", "PRESENCE_THRESHOLD", "OpenVinoPose", "PoseEstimator", "PoseResult"]
 
-PRESENCE_THRESHOLD = 0.5
 MIN_ROI_PIXELS = 16.0  # a body ROI smaller than this is noise, not a person to track
-
-
-@dataclasses.dataclass(frozen=True)
-class PoseResult:
-    keypoints: np.ndarray  # float32 (18, 3): COCO-18 x, y in image pixels, confidence
-    presence: float  # 0..1, person present
-    timestamp_s: float
-    ran_detector: bool
-
-
-class PoseEstimator(Protocol):
-    def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult: ...
-
-    def reset(self) -> None: ...  # forget the track
-
-    def close(self) -> None: ...
 
 
 class _Landmarks(NamedTuple):
     xy: np.ndarray  # (39, 2) image pixels
     visibility: np.ndarray  # (39,) 0..1
     presence: float
-
-
-def no_person(presence: float, timestamp_s: float, ran_detector: bool) -> PoseResult:
-    """A result with every joint not found: (NaN, NaN, confidence 0)."""
-    keypoints = np.zeros((NUM_JOINTS, 3), dtype=np.float32)
-    keypoints[:, :2] = np.nan
-    return PoseResult(keypoints, presence, timestamp_s, ran_detector)
 
 
 def _check_frame(frame: np.ndarray) -> None:
@@ -68,23 +43,28 @@ class OpenVinoPose:
     """PoseEstimator on the INT8 BlazePose models in `model_dir` (checked against their
     manifest). Not thread-safe: one instance per video stream."""
 
-    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True,
+                 presence_threshold: float = PRESENCE_THRESHOLD) -> None:
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
         core = ov.Core()
         self._use(compile_model(core, verified_xml(model_dir, manifest, "detector")),
-                  compile_model(core, verified_xml(model_dir, manifest, "landmark")), smoothing)
+                  compile_model(core, verified_xml(model_dir, manifest, "landmark")), smoothing,
+                  presence_threshold)
 
     @classmethod
     def from_compiled(cls, detector: ov.CompiledModel, landmark: ov.CompiledModel,
-                      smoothing: bool = True) -> OpenVinoPose:
+                      smoothing: bool = True,
+                      presence_threshold: float = PRESENCE_THRESHOLD) -> OpenVinoPose:
         """The same pipeline on models compiled elsewhere (the model build compares FP32 and
         INT8 candidates with it)."""
         self = cls.__new__(cls)
-        self._use(detector, landmark, smoothing)
+        self._use(detector, landmark, smoothing, presence_threshold)
         return self
 
-    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool) -> None:
+    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool,
+             presence_threshold: float) -> None:
+        self.presence_threshold = presence_threshold  # below it: nobody tracked, detect again
         self._detector = detector.create_infer_request()
         self._landmarks = landmark.create_infer_request()
         self._smoother = OneEuroSmoother() if smoothing else None
@@ -93,11 +73,11 @@ class OpenVinoPose:
     def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
         _check_frame(frame_bgr)
         found = self._landmarks_in(frame_bgr, self._roi) if self._roi else None
-        ran_detector = found is None or found.presence < PRESENCE_THRESHOLD
+        ran_detector = found is None or found.presence < self.presence_threshold
         if ran_detector:
             roi = self._detect(frame_bgr)
             found = self._landmarks_in(frame_bgr, roi) if roi else None
-        if found is None or found.presence < PRESENCE_THRESHOLD:
+        if found is None or found.presence < self.presence_threshold:
             self.reset()
             return no_person(found.presence if found else 0.0, timestamp_s, ran_detector)
         self._roi = bp.Roi.from_points(found.xy[bp.HIP_CENTRE], found.xy[bp.SCALE_POINT])

@@ -4,7 +4,10 @@ FluidSynth's own 'file' driver sleeps a period after each render, so it runs 3-1
 than real time (measured here for 2048- to 128-frame periods) and its sample clock drifts away
 from the camera's. This thread renders each block at an absolute monotonic deadline instead:
 the sequencer's clock (samples rendered) then keeps the wall clock's pace, as a sound card's
-does, and the loop takes the same timing path. The file appears complete at close."""
+does, and the loop takes the same timing path. The file appears complete at close.
+
+Rendering holds `render_lock`: whoever holds it sees the sample clock stand still, so an event
+sent for a later tick while holding it cannot have been passed by the render."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ class PacedFileOutput:
         self._wav.setnchannels(2)
         self._wav.setsampwidth(2)
         self._wav.setframerate(sample_rate_hz)
+        self.render_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audio-file", daemon=True)
         self._thread.start()
@@ -43,7 +47,8 @@ class PacedFileOutput:
         start_ns = time.monotonic_ns()
         block = 0
         while not self._stop.is_set():
-            samples = np.asarray(self._synth.get_samples(self.block_frames), dtype=np.int16)
+            with self.render_lock:
+                samples = np.asarray(self._synth.get_samples(self.block_frames), dtype=np.int16)
             self._wav.writeframesraw(samples.tobytes())
             block += 1
             due_ns = start_ns + block * self.block_frames * 1_000_000_000 // self.sample_rate_hz

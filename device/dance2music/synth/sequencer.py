@@ -7,6 +7,7 @@ clock's pace (PacedFileOutput), so a file run takes the same timing path as a so
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import logging
@@ -20,9 +21,11 @@ log = logging.getLogger(__name__)
 
 CUE_CHANNEL = 1
 CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's melody
-_VOLUME_CC = 7
+# Fades ride on expression (CC 11, default 127), not channel volume (CC 7, default 100):
+# restoring "full volume" 127 after a fade played everything after it 2 dB louder.
+_EXPRESSION_CC = 11
 _ALL_SOUND_OFF_CC = 120
-_FULL_VOLUME = 127
+_FULL_EXPRESSION = 127
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +105,18 @@ class FluidSynthSink:
         """The audio clock: samples rendered so far."""
         return self._seq.get_tick()
 
+    def render_lock(self) -> contextlib.AbstractContextManager:
+        """Holds rendering back while held (the file output). FluidSynth's own drivers render
+        in a thread of theirs that cannot be held: there the 2 ms guard before a note's tick
+        is the only margin (docs/audio.md)."""
+        if isinstance(self._driver, PacedFileOutput):
+            return self._driver.render_lock
+        return contextlib.nullcontext()
+
+    def program(self, channel: int, program: int) -> None:
+        """General MIDI program (instrument) of a channel, from now on."""
+        self._synth.program_change(channel, program)
+
     def note_on(self, tick: int, midi: int, velocity: int, channel: int = PIANO_CHANNEL) -> None:
         self._seq.note_on(tick, channel, midi, velocity, dest=self._dest)
 
@@ -119,11 +134,11 @@ class FluidSynthSink:
         """Piano volume down to 0 over `duration_ticks`, every voice cut at silence (a note-off
         would let the release ring on when the volume comes back), then full volume again."""
         for i in range(1, steps + 1):
-            self.control(tick + duration_ticks * i // steps, _VOLUME_CC,
-                         _FULL_VOLUME * (steps - i) // steps)
+            self.control(tick + duration_ticks * i // steps, _EXPRESSION_CC,
+                         _FULL_EXPRESSION * (steps - i) // steps)
         end = tick + duration_ticks
         self.control(end, _ALL_SOUND_OFF_CC, 0)
-        self.control(end + 1, _VOLUME_CC, _FULL_VOLUME)
+        self.control(end + 1, _EXPRESSION_CC, _FULL_EXPRESSION)
 
     def silence(self) -> None:
         """Drop every scheduled event and cut every sounding note now."""
@@ -131,7 +146,7 @@ class FluidSynthSink:
             self._remove_events(self._seq.sequencer, -1, -1, -1)
             for channel in (PIANO_CHANNEL, CUE_CHANNEL):
                 self._synth.all_sounds_off(channel)
-                self._synth.cc(channel, _VOLUME_CC, _FULL_VOLUME)
+                self._synth.cc(channel, _EXPRESSION_CC, _FULL_EXPRESSION)
 
     def close(self) -> None:
         """Silence, then stop the output; idempotent."""
