@@ -103,8 +103,12 @@ class HealthSettings:
     enabled: bool = key(True, "serve /healthz, /readyz, /status, /metrics and POST /mode")
     host: str = key("127.0.0.1", "address the health/metrics HTTP server listens on")
     port: int = key(8765, "health server port; 0 = any free port", "TCP port", 0, 65535)
-    token: str = key("", "bearer token required for POST commands; empty = none",
+    token: str = key("", "bearer token required for POST commands from off the box (and, with "
+                         "page_on_lan, for every request from off the box); empty = none",
                      secret=True)
+    page_on_lan: bool = key(False, "open the setup page (camera view) to the LAN: every "
+                                   "request from off the box then needs the token; needs host "
+                                   "0.0.0.0 (or the LAN address) and a token")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,9 +191,24 @@ def _build(tables: dict[str, Any], source: str) -> Config:
             except InputError as e:
                 errors.append(str(e))
         built[name] = cls(**values)
+    if not errors:
+        errors = _combination_errors(Config(**built))
     if errors:
         raise InputError("\n".join(f"{source}: {e}" for e in errors))
     return Config(**built)
+
+
+def _combination_errors(cfg: Config) -> list[str]:
+    """Keys that are each valid but do not go together."""
+    errors = []
+    h = cfg.health
+    if h.page_on_lan and not h.token:
+        errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "
+                      "of a living room is private")
+    if h.page_on_lan and h.host in ("127.0.0.1", "::1", "localhost"):
+        errors.append(f"[health] page_on_lan = true needs [health] host = \"0.0.0.0\" (or the "
+                      f"LAN address), got {h.host!r}: the page would not be reachable")
+    return errors
 
 
 def load(path: Path | None) -> Config:

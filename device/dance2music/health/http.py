@@ -7,6 +7,7 @@ or recurse deeper than MAX_JSON_DEPTH."""
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import re
 from http import HTTPStatus
@@ -166,3 +167,13 @@ def json_response(status: int, body: dict, headers: dict | None = None,
                   head: bool = False) -> bytes:
     data = (json.dumps(body, default=str) + "\n").encode()
     return response(status, data, "application/json", headers, head)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a client address is this machine (IPv4, IPv6 or IPv4-mapped IPv6)."""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback

@@ -18,9 +18,12 @@ from typing import Callable
 
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.health import metrics, platform, state
-from dance2music.health.http import HttpError, Request, json_body, json_response, response
+from dance2music.health.http import (HttpError, Request, is_loopback, json_body, json_response,
+                                     response)
 from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listener
+from dance2music.health.page import PageAnswer, SetupPage
 from dance2music.modes.commands import Command
+from dance2music.modes.table import MODE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class HealthServer:
                  host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
                  stall_after_s: float = 5.0,
                  platform_readings: Callable[[], dict] | None = None,
-                 max_connections: int = MAX_CONNECTIONS):
+                 max_connections: int = MAX_CONNECTIONS, page: SetupPage | None = None):
         if stall_after_s <= 0:
             raise InputError(f"stall_after_s must be > 0 seconds, got {stall_after_s}")
         self.snapshot = snapshot
@@ -49,6 +52,7 @@ class HealthServer:
         # vcgencmd forks a process: one reading a second at most, however many requests come.
         self.platform_readings = platform_readings or platform.CachedReadings()
         self.max_connections = max_connections
+        self.page = page  # the setup page at /, when the appliance serves one
         self._address: tuple[str, int] | None = None
         self._listener: Listener | None = None
         self._thread: threading.Thread | None = None
@@ -117,10 +121,11 @@ class HealthServer:
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
                   "not_ready": down, "degraded": state.degraded(snap),
                   "progress_age_s": state.progress_age_s(snap)}
-        return {**snap, "health": health, "platform": self.platform_readings()}
+        return {**snap, "health": health, "platform": self.platform_readings(), "modes": MODE_NAMES,
+                "view_watched": self.page is not None and self.page.view_watched}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
-        if _is_loopback(client_host):
+        if is_loopback(client_host):
             return True
         if self.token is None or not authorization:
             return False
@@ -155,6 +160,11 @@ class HealthServer:
         """The whole response to one parsed request."""
         head = request.method == "HEAD"
         try:
+            if self.page is not None:
+                answer = self._page(request, client_host)
+                if answer is not None:
+                    return response(answer.status, answer.body, answer.content_type,
+                                    answer.headers, head)
             if request.method == "POST":
                 return self._post(request, client_host)
             return self._get(request.path, head)
@@ -182,6 +192,20 @@ class HealthServer:
         return response(HTTPStatus.OK, body, "text/plain; version=0.0.4; charset=utf-8",
                         head=head)
 
+    def _page(self, request: Request, client_host: str) -> PageAnswer | None:
+        """The setup page's routes, and its rule that once it is open to the LAN every request
+        from off the box carries the token; None: not the page's to answer."""
+        page = self.page
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "POST" and request.path == "/login":
+            if not self.host_allowed(request.headers.get("host")):
+                raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
+            return page.login(json_body(request))
+        serves = page.serves(method, request.path)
+        if not page.authorised(client_host, request.headers):
+            return page.refusal(request.path) if serves or page.on_lan else None
+        return page.get(request.path) if serves and method == "GET" else None
+
     def _post(self, request: Request, client_host: str) -> bytes:
         if request.path in GET_PATHS:
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, "read-only endpoint",
@@ -190,7 +214,8 @@ class HealthServer:
             raise HttpError(HTTPStatus.NOT_FOUND, f"no endpoint {request.path[:100]}")
         if not self.host_allowed(request.headers.get("host")):
             raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
-        if not self.authorised(client_host, request.headers.get("authorization")):
+        if not (self.authorised(client_host, request.headers.get("authorization")) or (
+                self.page is not None and self.page.authorised(client_host, request.headers))):
             raise HttpError(HTTPStatus.UNAUTHORIZED,
                             "mode changes need loopback or 'Authorization: Bearer <token>'")
         try:
@@ -203,12 +228,3 @@ class HealthServer:
             log.warning("command %r not accepted: %s", command, e)
             raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, f"command not accepted: {e}") from None
         return json_response(HTTPStatus.ACCEPTED, {"accepted": command})
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).is_loopback

@@ -11,6 +11,7 @@ from dance2music.capture.open import open_source
 from dance2music.capture.thread import CaptureThread
 from dance2music.config import Config
 from dance2music.errors import InputError
+from dance2music.health.notes import RecentNotes
 from dance2music.live.loop import LiveLoop
 from dance2music.live.stats import LiveStats
 from dance2music.modes.button import ModeButton
@@ -65,26 +66,34 @@ class Appliance:
         self.estimator = estimator
         self.stats.component("pose", True)
         self.button = ModeButton(self.commands.submit, cfg.button)
+        sink = sink or make_sink(cfg)
+        self.recent_notes = RecentNotes(sink.ticks_per_s)  # the setup page's piano roll
         self.loop = LiveLoop(
             lambda: CaptureThread(source, cfg.capture.reopen_max_backoff_s).start(), estimator,
-            sink or make_sink(cfg), composer_for or composer_factory(cfg), cfg.loop, self.stats,
+            sink, composer_for or composer_factory(cfg), cfg.loop, self.stats,
             self.commands, presence_threshold=cfg.pose.presence_threshold,
             representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
-            on_mode=self.button.show, stopping=stopping)
+            on_mode=self.button.show, stopping=stopping, observers=[self.recent_notes])
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:
         """The ops branch's HTTP server and sd_notify heartbeat, when installed."""
         try:
             from dance2music.health.notify import Heartbeat, SystemdNotifier
+            from dance2music.health.page import SetupPage
             from dance2music.health.server import HealthServer
+            from dance2music.health.view import CameraView
         except ImportError:
             log.info("health: the health package is not installed; no HTTP server")
             return
         h = self.cfg.health
         if h.enabled:
+            # The camera view reads the loop's last frame and pose; it draws and encodes in
+            # the server's thread, only when the page asks.
+            page = SetupPage(CameraView(lambda: self.loop.perception.latest), self.recent_notes,
+                             h.token, h.page_on_lan)
             self._health = HealthServer(self.stats.snapshot, self.commands.submit, host=h.host,
-                                        port=h.port, token=h.token or None)
+                                        port=h.port, token=h.token or None, page=page)
             self._health.start()
         self._heartbeat = Heartbeat(SystemdNotifier(), self.stats.snapshot)
         self._heartbeat.start()
