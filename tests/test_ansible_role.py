@@ -69,9 +69,13 @@ def fake_service_venv(tmp_path):
 
 
 def render_config(tmp_path: Path, venv: Path, config: dict) -> subprocess.CompletedProcess:
+    install_dir = tmp_path / "opt"
+    # The role installs the models before the configuration; `config check` wants them there.
+    (install_dir / "models" / "int8").mkdir(parents=True, exist_ok=True)
     play = {"hosts": "localhost", "gather_facts": False,
             "roles": [{"role": str(ROLE_DIR), "vars": {
                 "dance2music_user": "root", "dance2music_venv_dir": str(venv),
+                "dance2music_install_dir": str(install_dir),
                 "dance2music_config_dir": str(tmp_path / "etc"),
                 "dance2music_config": config}}],
             # No systemd here: the restart the rendered file asks for is not run.

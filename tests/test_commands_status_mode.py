@@ -73,7 +73,7 @@ def test_json_output(url, capsys):
     args = parse(status, ["status", "--json", "--url", url])
     assert args.func(args) == 0
     body = json.loads(capsys.readouterr().out)
-    assert body["health"] == {"alive": True, "ready": True, "not_ready": {},
+    assert body["health"] == {"alive": True, "ready": True, "not_ready": {}, "degraded": {},
                               "progress_age_s": pytest.approx(body["health"]["progress_age_s"])}
     assert body["notes_played"] == 42
 

@@ -60,7 +60,11 @@ def test_healthz_before_first_iteration_is_503(server, source):
 
 
 def test_readyz_names_the_components_not_up(server, source):
-    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {}})
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {}})
+    source.stats["components"]["composer"] = {"ok": True, "degraded": "playing greedy"}
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {"composer": "playing greedy"}})
     source.stats["components"]["camera"] = {"up": False, "error": "no /dev/video0"}
     del source.stats["components"]["audio"]
     status, body = request(server, "GET", "/readyz")

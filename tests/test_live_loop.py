@@ -67,8 +67,8 @@ def test_notes_follow_the_composer_on_the_grid():
     assert [s.midi for s in rig.sink.notes_on()] == [e.midi for e in struck]
     assert [s.tick for s in rig.sink.notes_on()] == [e.onset for e in struck]
     assert_on_grid(rig)
-    snap = rig.stats.snapshot()
-    assert snap["deadline_misses"] == 0 and snap["notes_played"] == len(struck)
+    snap = rig.stats.read()
+    assert snap.deadline_misses == 0 and snap.notes_played == len(struck)
 
 
 def test_a_late_decision_holds_the_previous_note_and_is_counted():
@@ -81,7 +81,7 @@ def test_a_late_decision_holds_the_previous_note_and_is_counted():
     notes = [e for e in rig.notes() if e.n > 0]
     missed = [e for e in notes if e.missed]
     assert len(missed) >= 4
-    assert rig.stats.snapshot()["deadline_misses"] == len(missed)
+    assert rig.stats.read().deadline_misses == len(missed)
     by_n = {e.n: e for e in rig.notes()}
     for e in missed:
         assert not e.struck and e.played == by_n[e.n - 1].played  # the previous note holds
@@ -120,7 +120,7 @@ def test_a_cue_plays_then_the_music_resumes_after_it():
     assert notes_after[0].played == FIRST_NOTE  # a new segment for the new composer
     cue_ons = rig.sink.notes_on(channel=1)
     assert [s.midi for s in cue_ons] == list(MODES["baseline"].cue)
-    assert rig.stats.snapshot()["mode"] == "baseline"
+    assert rig.stats.read().mode == "baseline"
     assert_on_grid(rig)
 
 
@@ -144,10 +144,10 @@ def test_standby_closes_the_camera_and_wakes_on_a_new_grid_without_a_burst():
     rig.commands.submit("standby")
     rig.run_for(0.5)
     assert rig.feeds[0].closed and rig.loop.feed is None
-    snap = rig.stats.snapshot()
-    assert snap["mode"] == "standby" and snap["person_present"] is False
-    assert snap["components"]["camera"]["state"] == "idle"
-    assert snap["components"]["composer"]["state"] == "idle"
+    snap = rig.stats.read()
+    assert snap.mode == "standby" and snap.person_present is False
+    assert snap.components["camera"].state == "idle"
+    assert snap.components["composer"].state == "idle"
     before = len(rig.notes())
     rig.run_for(4.0)  # four seconds asleep: twenty boundaries pass
     assert len(rig.notes()) == before
@@ -177,9 +177,9 @@ def test_the_live_mode_falls_back_to_greedy_when_the_classifier_is_missing(caplo
                   fixed_latency_ms=LATENCY_MS).start()
     rig.run_for(3.0)
     assert len(greedy.decisions) >= 10, "live mode plays, with the greedy composer"
-    composer = rig.stats.snapshot()["components"]["composer"]
-    assert composer["ok"] and composer["state"] == "degraded"
-    assert "model file missing" in composer["degraded"] and "greedy" in composer["degraded"]
+    composer = rig.stats.read().components["composer"]
+    assert composer.ok and composer.state == "degraded"
+    assert "model file missing" in composer.degraded and "greedy" in composer.degraded
     rig.commands.submit("set baseline")
     rig.run_for(0.5)
     rig.commands.submit("set live")
@@ -193,7 +193,7 @@ def test_the_note_history_is_bounded():
     rig.run_for(20.0)  # 100 notes
     composer = rig.composers["greedy"]
     assert len(rig.loop.decider.notes) == composer.history_notes
-    assert len(rig.loop.poses.window(rig.loop.poses.filled, 10**6)) <= (
+    assert len(rig.loop.timeline.poses.window(rig.loop.timeline.poses.filled, 10**6)) <= (
         int(rig.settings.replay_s * GRID_FPS) + 6)
 
 
@@ -203,7 +203,7 @@ def test_audio_that_fails_to_open_is_retried_with_backoff_and_reported():
     states = []
     for _ in range(200):
         rig.loop.step()
-        states.append(rig.stats.snapshot()["components"]["audio"]["ok"])
+        states.append(rig.stats.read().components["audio"].ok)
         if rig.sink.is_open:
             break
     assert rig.sink.is_open and states[0] is False and states[-1] is True
@@ -222,10 +222,10 @@ def test_a_stalled_audio_clock_closes_the_output_and_reopens_it():
     while rig.sink.is_open and rig.t_s < frozen_at + 5:
         rig.loop.step()
     assert 1.0 <= rig.t_s - frozen_at < 1.1
-    assert rig.stats.snapshot()["components"]["audio"]["error"].endswith("(clock stalled)")
+    assert rig.stats.read().components["audio"].error.endswith("(clock stalled)")
     before = len(rig.notes())
     rig.run_for(2.0)
-    assert rig.sink.opens == 2 and rig.stats.snapshot()["components"]["audio"]["ok"]
+    assert rig.sink.opens == 2 and rig.stats.read().components["audio"].ok
     after = rig.notes()[before:]
     assert after and after[0].n == 0 and after[0].played == FIRST_NOTE  # a new clock, grid
 
@@ -243,10 +243,10 @@ def test_a_decision_waits_for_its_lookahead_frames(lookahead):
     composer.seen = []
     rig = rig_with(composer, absent_s=60)
     rig.run_for(4.0)
-    assert rig.loop.grid.lookahead_frames == lookahead
+    assert rig.loop.timeline.grid.lookahead_frames == lookahead
     t = len(composer.seen)
     assert composer.seen[-1] == composer.history_frames + lookahead and t >= 10
-    assert rig.stats.snapshot()["deadline_misses"] == 0
+    assert rig.stats.read().deadline_misses == 0
     assert_on_grid(rig)
 
 

@@ -26,7 +26,7 @@ from dance2music.synth.fluid import SynthSettings, render
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 from dance2music.synth.wav import read_wav
 
-from live_audit import audit, scheduled_notes
+from live_audit import audit, fade_spans, scheduled_notes
 
 pytestmark = pytest.mark.slow  # real models and audio in real time: 4-9 s each
 
@@ -89,9 +89,10 @@ def check_audio_on_grid(tmp_path, events):
     # Shutdown drops what was still scheduled and cuts the sound, then renders two blocks
     # more: compare up to the last boundary the loop saw, and before the cut.
     end = min(len(audio) - 4096, notes[-1].boundary)
-    expected = render(scheduled_notes(events, RATE, end, 0), duration_s=end / RATE)
+    fade_ticks = LoopSettings().fade_ms * RATE // 1000
+    expected = render(scheduled_notes(events, RATE, end, fade_ticks), duration_s=end / RATE)
     struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - RATE // 50]) / RATE
-    result = audit(audio[:end], expected, struck_s, RATE)
+    result = audit(audio[:end], expected, struck_s, RATE, fade_spans(events, end))
     assert result.max_sample_diff <= 1, "the live audio is not the grid-exact rendering"
     assert result.found_live == result.found_reference
     assert np.percentile(result.jitter_ms, 99) <= 1.0  # live vs grid-exact: the loop's jitter
@@ -196,7 +197,7 @@ def test_camera_failure_fades_out_and_music_resumes_within_2_s(tmp_path, pose):
     stop.set()
     assert False in camera_states and camera_states[-1] is True
     assert loop.stats.snapshot()["deadline_misses"] == 0
-    notes = [e for e in events if e.kind == "note"]
+    notes = check_audio_on_grid(tmp_path, events)  # the fade left out
     faded = source.down_tick + RATE * 1.0 + NOTE_TICKS * 2 + LATENCY_MS * RATE // 1000
     assert [e for e in notes if e.onset < source.down_tick], "music before the outage"
     assert not [e for e in notes if faded < e.onset < source.up_tick], "faded while unseen"

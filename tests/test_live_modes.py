@@ -8,24 +8,31 @@ from gpiozero.pins.mock import MockFactory
 from dance2music.config import ButtonSettings
 from dance2music.errors import InputError
 from dance2music.modes.button import ModeButton
-from dance2music.modes.commands import CommandQueue, parse
+from dance2music.modes.commands import Command, CommandQueue
 from dance2music.modes.machine import ModeMachine
 from dance2music.modes.table import MODES, MUSIC_MODES
 
 
 def test_commands_are_validated():
-    assert parse("next") == ("next", None)
-    assert parse(" set  replay ") == ("set", "replay")
-    for bad in ("", "nxt", "set", "set party", "next now"):
+    assert Command.parse("next") == Command("next")
+    assert Command.parse(" set  replay ") == Command("set", "replay")
+    assert str(Command.parse("set replay")) == "set replay"
+    for bad in ("", "nxt", "set", "next now"):
         with pytest.raises(InputError, match="expected one of next"):
-            parse(bad)
+            Command.parse(bad)
+    with pytest.raises(InputError, match="mode 'party' is not one of live"):
+        Command.parse("set party")
+    assert Command.from_json({"command": "set", "mode": "greedy"}) == Command("set", "greedy")
+    for bad in ([], {"command": 3}, {"command": "set", "mode": "disco"}, {"command": "reboot"}):
+        with pytest.raises(InputError):
+            Command.from_json(bad)
 
 
 def test_queue_drains_in_order():
     q = CommandQueue()
     q.submit("next")
     q.submit("set baseline")
-    assert q.drain() == [("next", None), ("set", "baseline")]
+    assert q.drain() == [Command("next"), Command("set", "baseline")]
     assert q.drain() == [] and q.wait(0.01) is None
 
 
@@ -64,7 +71,8 @@ def press(pin, seconds):
 def make_button(factory, **kw):
     sent = []
     settings = ButtonSettings(pin=17, hold_s=0.5, debounce_ms=50, **kw)
-    button = ModeButton(sent.append, settings, pin_factory=factory)
+    button = ModeButton(lambda command: sent.append(str(command)), settings,
+                        pin_factory=factory)
     assert button.start()
     return button, sent, factory.pin(17)
 
@@ -98,7 +106,7 @@ def test_button_commands_drive_the_machine(factory):
     try:
         for seconds in (0.1, 0.1, 0.6, 0.1):
             press(factory.pin(17), seconds)
-            modes += [machine.apply(*c) for c in queue.drain()]
+            modes += [machine.apply(c.verb, c.mode) for c in queue.drain()]
     finally:
         button.close()
     assert modes == ["greedy", "baseline", "standby", "baseline"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
+from dance2music.capture.opencv import cv2_module
 from dance2music.capture.sensor_time import frame_time_ns
 from dance2music.capture.source import CaptureError, Frame, FrameSource
 
@@ -22,8 +23,7 @@ class OpenCVCamera(FrameSource):
         self._cap = None
 
     def open(self) -> None:
-        import cv2
-
+        cv2 = cv2_module()
         self.close()
         cap = cv2.VideoCapture(self.device, cv2.CAP_V4L2)
         if not cap.isOpened():

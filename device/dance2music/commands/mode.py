@@ -10,7 +10,7 @@ from dance2music.commands import service
 from dance2music.commands.output import print_json
 from dance2music.errors import Dance2MusicError
 from dance2music.health.client import call
-from dance2music.health.commands import MODES
+from dance2music.modes.table import MODE_NAMES as MODES
 
 STANDBY = "standby"
 

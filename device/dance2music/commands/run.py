@@ -6,6 +6,7 @@ import argparse
 import logging
 import math
 import signal
+import threading
 from pathlib import Path
 
 from dance2music import config as configuration
@@ -55,11 +56,14 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
 
 def run(args: argparse.Namespace) -> int:
     cfg = configuration.load(args.config).with_overrides(**overrides(args))
+    # Handlers first: a stop asked for while the models load ends the run as soon as it can
+    # begin, instead of killing the process half-built.
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    log.info("starting in mode %s", cfg.loop.mode)
     from dance2music.live.appliance import Appliance
 
-    with Appliance(cfg) as appliance:
-        stop = lambda *_: appliance.loop.stop()  # noqa: E731
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, stop)
+    with Appliance(cfg, stopping=stopping) as appliance:
         appliance.run(args.duration)
     return 0

@@ -66,8 +66,19 @@ def summary(status: dict, result: int) -> str:
     word = {HEALTHY: "healthy", DEGRADED: "DEGRADED", DOWN: "DOWN (loop stalled)"}[result]
     not_ready = health.get("not_ready") or {}
     names = dict.fromkeys([*(status.get("components") or {}), *not_ready])
-    components = ", ".join(f"{name} DOWN ({not_ready[name]})" if name in not_ready
-                           else f"{name} up" for name in names) or "none reported"
+    degraded = health.get("degraded") or {}
+    reported = status.get("components") or {}
+
+    def state(name: str) -> str:
+        if name in not_ready:
+            return f"{name} DOWN ({not_ready[name]})"
+        if name in degraded:
+            return f"{name} DEGRADED ({degraded[name]})"
+        value = reported.get(name)
+        idle = isinstance(value, dict) and value.get("state") == "idle"
+        return f"{name} idle" if idle else f"{name} up"
+
+    components = ", ".join(state(name) for name in names) or "none reported"
     platform = status.get("platform") or {}
     cpu = []
     if platform.get("cpu_temperature_c") is not None:

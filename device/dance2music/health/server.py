@@ -19,11 +19,11 @@ from typing import Callable
 from dance2music.config import MODES
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.health import metrics, platform, state
-from dance2music.health.commands import parse_command
 from dance2music.health.http import (HttpError, Request, is_loopback, json_body, json_response,
                                      response)
 from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listener
 from dance2music.health.page import PageAnswer, SetupPage
+from dance2music.modes.commands import Command
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +113,14 @@ class HealthServer:
 
     def readyz(self, snap: dict) -> tuple[int, dict]:
         down = state.not_ready(snap)
-        return (503 if down else 200), {"ready": not down, "not_ready": down}
+        return (503 if down else 200), {"ready": not down, "not_ready": down,
+                                        "degraded": state.degraded(snap)}
 
     def status(self, snap: dict) -> dict:
         down = state.not_ready(snap)
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
-                  "not_ready": down, "progress_age_s": state.progress_age_s(snap)}
+                  "not_ready": down, "degraded": state.degraded(snap),
+                  "progress_age_s": state.progress_age_s(snap)}
         return {**snap, "health": health, "platform": self.platform_readings(), "modes": MODES,
                 "view_watched": self.page is not None and self.page.view_watched}
 
@@ -217,7 +219,7 @@ class HealthServer:
             raise HttpError(HTTPStatus.UNAUTHORIZED,
                             "mode changes need loopback or 'Authorization: Bearer <token>'")
         try:
-            command = parse_command(json_body(request))
+            command = str(Command.from_json(json_body(request)))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

@@ -4,6 +4,7 @@ button, health server and systemd notifications around one LiveLoop."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from dance2music.capture.open import open_source
@@ -49,7 +50,8 @@ def model_checksums(model_dir: Path) -> dict[str, str]:
 
 
 class Appliance:
-    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None):
+    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None,
+                 stopping: threading.Event | None = None):
         self.cfg = cfg
         self.stats = LiveStats(cfg.loop.fixed_latency_ms)
         self.commands = CommandQueue()
@@ -71,7 +73,7 @@ class Appliance:
             sink, composer_for or composer_factory(cfg), cfg.loop, self.stats,
             self.commands, presence_threshold=cfg.pose.presence_threshold,
             representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
-            on_mode=self.button.show, observers=[self.recent_notes])
+            on_mode=self.button.show, stopping=stopping, observers=[self.recent_notes])
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:

@@ -9,6 +9,11 @@ onset - guard: later, it would sound late, so it is a miss and the previous note
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from dance2music.live.history import PoseGrid
 
 GRID_FPS = 30
 GUARD_MS = 2.0  # an event must reach the sink this long before its tick
@@ -62,3 +67,38 @@ class NoteGrid:
 
 def _ticks(ms: float, ticks_per_s: int) -> int:
     return int(round(ms * ticks_per_s / 1000))
+
+
+class Timeline:
+    """One audio clock's two grids: the note grid, and the pose slots (30 fps) that lie on
+    it, with the next boundary to decide. Laid from a tick: its first boundary comes after it
+    (after a standby or a new audio clock, no burst of boundaries that passed)."""
+
+    def __init__(self, now_tick: int, ticks_per_s: int, k: int, latency_ms: float,
+                 lookahead_frames: int, keep_s: float):
+        self.grid = NoteGrid.after(now_tick, ticks_per_s, k, latency_ms, lookahead_frames)
+        keep = int(keep_s * GRID_FPS) + k + lookahead_frames
+        self.poses = PoseGrid(self.grid.origin_tick, self.grid.slot_ticks, keep)
+        self._ticks_per_s, self._latency_ms = ticks_per_s, latency_ms
+        self.n = 0  # the next boundary to decide
+
+    def look_ahead(self, frames: int) -> None:
+        """Another composer: the same grid, with its lookahead."""
+        g = self.grid
+        if frames != g.lookahead_frames:
+            self.grid = NoteGrid(g.origin_tick, self._ticks_per_s, g.k, self._latency_ms, frames)
+
+    def due(self, now: Callable[[], int]) -> Iterator[NoteSlot]:
+        """Each boundary whose frames are in, or that has waited for them long enough by the
+        clock `now` (the latest frame then holds for the missing slots)."""
+        while True:
+            slot = self.grid.slot(self.n)
+            if self.poses.filled < slot.frames_needed and now() < slot.wait_frames_until_tick:
+                return
+            self.poses.hold_until(slot.frames_needed)
+            self.n += 1
+            yield slot
+
+    def recorded(self, seconds: float) -> np.ndarray:
+        """The last `seconds` of pose vectors (the replay mode's dance)."""
+        return self.poses.window(self.poses.filled, int(seconds * GRID_FPS))

@@ -1,7 +1,7 @@
 """The fixed-latency loop: the one place that wires the rooms together (docs/live-loop.md).
 
 Each step: commands -> mode; the audio output (open, retried, its clock mapped); a frame ->
-perception -> the pose grid on the audio clock; then every note boundary whose frames are in
+perception -> the pose slots on the audio clock; then every note boundary whose frames are in
 (or waited for long enough): presence -> decider -> scheduler. Data flows one way; commands
 arrive only through the CommandQueue."""
 
@@ -16,14 +16,13 @@ import numpy as np
 from dance2music.config import LoopSettings
 from dance2music.live.audio import AudioOutput
 from dance2music.live.decider import Decider
-from dance2music.live.grid import GRID_FPS, NoteGrid, NoteSlot
-from dance2music.live.history import PoseGrid
+from dance2music.live.grid import NoteSlot, Timeline
 from dance2music.live.perception import Perception
 from dance2music.live.presence import Presence
 from dance2music.live.scheduler import NoteScheduler
 from dance2music.live.seams import (Clock, FrameFeed, LiveComposer, MonotonicClock, NoteObserver,
                                     NoteSink, PoseEstimator)
-from dance2music.modes.commands import CommandQueue
+from dance2music.modes.commands import Command, CommandQueue
 from dance2music.modes.machine import ModeMachine
 from dance2music.modes.table import CUE_STEP_S, CUE_VELOCITY, MODES, REPLAY
 from dance2music.music.composer import DEFAULT_K
@@ -41,7 +40,8 @@ class LiveLoop:
                  presence_threshold: float = 0.5, representation: str = "paper",
                  audio_retry_s: float = 2.0, clock: Clock | None = None,
                  observers: Sequence[NoteObserver] = (),
-                 on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K):
+                 on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K,
+                 stopping: threading.Event | None = None):
         self.open_feed, self.sink, self.settings = open_feed, sink, settings
         self.stats, self.commands, self.on_mode, self.k = stats, commands, on_mode, k
         self.clock = clock or MonotonicClock()
@@ -55,13 +55,11 @@ class LiveLoop:
         self.presence = Presence(self.audio.ticks(settings.absent_s * 1000),
                                  self.audio.ticks(settings.fade_ms))
         self.idle_wait_s = IDLE_WAIT_S
-        self.feed: FrameFeed | None = None
-        self.grid: NoteGrid | None = None
-        self.poses: PoseGrid | None = None
-        self._generation = 0  # the audio clock the grid lies on
-        self._n = 0  # next boundary to decide
+        self.feed: FrameFeed | None = None  # None: standby
+        self.timeline: Timeline | None = None  # laid once the audio clock runs
+        self._generation = 0  # the audio clock the timeline lies on
         self._cue_end_tick = 0  # no note before this onset: a cue is playing
-        self._stop = threading.Event()
+        self._stop = stopping or threading.Event()  # set: the loop ends at its next step
 
     def stop(self) -> None:
         """Ask the loop to end (signal handlers, other threads)."""
@@ -86,21 +84,22 @@ class LiveLoop:
         self._apply(self.commands.drain())
         audio = self.audio.ready()
         if audio and self._generation != self.audio.generation:
-            self._generation = self.audio.generation  # a new synth: a new clock, a new grid
+            self._generation = self.audio.generation  # a new synth: a new clock
             self.scheduler.forget()
-            self.grid = None
+            self.timeline = None
         if self.feed is None:  # standby: wait for a command
             command = self.commands.wait(self.idle_wait_s) if self.idle_wait_s else None
             self._apply([command] if command else [])
         else:
             self._perceive(audio)
-        if audio and self.feed is not None:
-            self._boundaries()
+        if audio and self.timeline is not None:
+            for slot in self.timeline.due(self.sink.now):
+                self._boundary(slot)
         self.stats.progress()
 
-    def _apply(self, commands) -> None:
-        for verb, arg in commands:
-            new = self.machine.apply(verb, arg)
+    def _apply(self, commands: list[Command]) -> None:
+        for command in commands:
+            new = self.machine.apply(command.verb, command.mode)
             if new is not None:
                 self.enter(new, cue=True)
 
@@ -108,25 +107,23 @@ class LiveLoop:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""
         mode = MODES[name]
         log.info("mode: %s", name)
-        self.stats.set(mode=name)
+        self.stats.set_mode(name)
         self.on_mode(name)
-        latency = self.audio.ticks(self.settings.fixed_latency_ms)
         if self.sink.is_open:
-            start = self.scheduler.cut(self.sink.now() + latency)
+            start = self.scheduler.cut(self.sink.now() + self.audio.ticks(
+                self.settings.fixed_latency_ms))
             if cue:
                 self.scheduler.cue(start, mode.cue, self.audio.ticks(CUE_STEP_S * 1000),
                                    CUE_VELOCITY)
                 self._cue_end_tick = start + self.audio.ticks(mode.cue_length_s * 1000)
         if not mode.makes_music:
-            self._standby()
-            return
+            return self._standby()
         recorded = np.empty((0, 36))
-        if name == REPLAY and self.poses is not None:
-            recorded = self.poses.window(self.poses.filled, int(self.settings.replay_s * GRID_FPS))
+        if name == REPLAY and self.timeline is not None:
+            recorded = self.timeline.recorded(self.settings.replay_s)
         self.decider.use(mode, recorded)
-        if self.grid is not None and self.grid.lookahead_frames != self.decider.lookahead_frames:
-            self.grid = NoteGrid(self.grid.origin_tick, self.sink.ticks_per_s, self.k,
-                                 self.settings.fixed_latency_ms, self.decider.lookahead_frames)
+        if self.timeline is not None:
+            self.timeline.look_ahead(self.decider.lookahead_frames)
         if self.feed is None:
             self.perception.reset()
             self.feed = self.open_feed()
@@ -139,42 +136,27 @@ class LiveLoop:
         self.decider.idle()
         self.stats.component("camera", True, idle=True)
         self.stats.component("pose", True, idle=True)
-        self.stats.set(person_present=False)
-        self.grid = self.poses = None  # on wake: a grid from then, no burst of past boundaries
+        self.stats.set_person_present(False)
+        self.timeline = None  # on wake: laid from then on
 
     def _perceive(self, audio: bool) -> None:
         frame = self.feed.take(FRAME_WAIT_S)
-        self.stats.set(frames_dropped=self.feed.dropped)
+        self.stats.set_frames_dropped(self.feed.dropped)
         self.stats.component("camera", self.feed.error is None, self.feed.error)
-        if audio and self.grid is None:
-            self._lay_grid()
-        if frame is None or self.grid is None:
+        if audio and self.timeline is None:
+            self.timeline = Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
+                                     self.settings.fixed_latency_ms,
+                                     self.decider.lookahead_frames, self.settings.replay_s)
+            self.presence.forget()
+            self.decider.end_segment()
+        if frame is None or self.timeline is None:
             return
         seen = self.perception.see(frame)
         if seen is not None:
             tick = self.audio.tick_at(frame.timestamp_ns)
             if seen.present:
                 self.presence.seen(tick)
-            self.poses.add(tick, seen.vector)
-
-    def _lay_grid(self) -> None:
-        self.grid = NoteGrid.after(self.sink.now(), self.sink.ticks_per_s, self.k,
-                                   self.settings.fixed_latency_ms, self.decider.lookahead_frames)
-        keep = int(self.settings.replay_s * GRID_FPS) + self.k + self.grid.lookahead_frames
-        self.poses = PoseGrid(self.grid.origin_tick, self.grid.slot_ticks, keep)
-        self.presence.forget()
-        self.decider.end_segment()
-        self._n = 0
-
-    def _boundaries(self) -> None:
-        while self.grid is not None:
-            slot = self.grid.slot(self._n)
-            if (self.poses.filled < slot.frames_needed
-                    and self.sink.now() < slot.wait_frames_until_tick):
-                return
-            self.poses.hold_until(slot.frames_needed)
-            self._boundary(slot)
-            self._n += 1
+            self.timeline.poses.add(tick, seen.vector)
 
     def _boundary(self, slot: NoteSlot) -> None:
         if slot.onset_tick < self._cue_end_tick or self.presence.quiet_at(slot.onset_tick):
@@ -187,14 +169,13 @@ class LiveLoop:
             if self.decider.segment_start is not None:
                 self.scheduler.fade(slot, self.presence.fade_ticks)
                 self.presence.fade_from(slot.onset_tick)
-            self.decider.end_segment()
-            return
-        note, decided = self.decider.decide(slot, self.poses)
+            return self.decider.end_segment()
+        note, decided = self.decider.decide(slot, self.timeline.poses)
         if note is None:
             return
         event = self.scheduler.play(slot, note, decided)
         if not event.missed and slot.frames_needed > 0:
-            captured = self.poses.frame_tick(slot.frames_needed - 1)
+            captured = self.timeline.poses.frame_tick(slot.frames_needed - 1)
             self.stats.latency("end_to_end", (slot.onset_tick - captured) * 1000
                                / self.sink.ticks_per_s)
 

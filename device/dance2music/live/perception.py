@@ -47,7 +47,7 @@ class Perception:
         self.stats.latency("pose", (self.clock.monotonic_ns() - start_ns) / 1e6)
         self.stats.frame(frame.timestamp_ns)
         seen = Seen(frame, pose, vector, pose.presence >= self.presence_threshold)
-        self.stats.set(person_present=seen.present)
+        self.stats.set_person_present(seen.present)
         self.latest = seen
         return seen
 
@@ -55,4 +55,4 @@ class Perception:
         """A new capture: forget the tracked person."""
         self.estimator.reset()
         self.latest = None
-        self.stats.set(person_present=False)
+        self.stats.set_person_present(False)

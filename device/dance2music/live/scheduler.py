@@ -49,7 +49,7 @@ class NoteScheduler:
         if not in_time:
             return self.miss(slot, decided, now)
         if struck:
-            self.stats.count("notes_played")
+            self.stats.note_played()
         self.current, self._last_slot = note, slot
         event = NoteEvent("note", slot.n, slot.boundary_tick, onset, decided, note, struck,
                           False, MIDI_NOTES[note], VELOCITY, PIANO_CHANNEL)
@@ -60,7 +60,7 @@ class NoteScheduler:
              ) -> NoteEvent:
         """The decision for `slot` came too late: nothing is sent, the sounding note holds."""
         now = self.sink.now() if now_tick is None else now_tick
-        self.stats.count("deadline_misses")
+        self.stats.deadline_missed()
         log.debug("note %d missed: %.1f ms after its send-by time", slot.n,
                   (now - slot.send_by_tick) * 1000 / self.sink.ticks_per_s)
         held, self._last_slot = self.current, slot

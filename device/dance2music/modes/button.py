@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable
 
 from dance2music.config import ButtonSettings
+from dance2music.modes.commands import Command
 from dance2music.modes.table import MODES
 
 log = logging.getLogger(__name__)
 
 
 class ModeButton:
-    def __init__(self, submit: Callable[[str], None], settings: ButtonSettings,
+    def __init__(self, submit: Callable[[Command], None], settings: ButtonSettings,
                  pin_factory=None):
         self._submit = submit
         self.settings = settings
@@ -61,7 +62,7 @@ class ModeButton:
         self._pressed_ns = None
         if held_s < self.settings.debounce_ms / 1000:
             return
-        self._submit("toggle-standby" if held_s >= self.settings.hold_s else "next")
+        self._submit(Command("toggle-standby" if held_s >= self.settings.hold_s else "next"))
 
     def show(self, mode: str) -> None:
         """The LED for a mode (called by the loop's owner when the mode changes)."""

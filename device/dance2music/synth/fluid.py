@@ -1,8 +1,8 @@
 """FluidSynth set-up shared by offline rendering and the live sink, and offline rendering.
 
 Notes are scheduled through FluidSynth's sequencer on the rendered-sample clock
-(use_system_timer=False, one tick per sample), so onsets are sample-exact; see
-shared/notes/audio.md for the pyfluidsynth traps worked around here.
+(use_system_timer=False, one tick per sample), so onsets are sample-exact; docs/audio.md has
+the FluidSynth facts worked around here.
 """
 
 from __future__ import annotations

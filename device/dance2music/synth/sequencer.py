@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 CUE_CHANNEL = 1
 CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's melody
-_VOLUME_CC = 7
+# Fades ride on expression (CC 11, default 127), not channel volume (CC 7, default 100):
+# restoring "full volume" 127 after a fade played everything after it 2 dB louder.
+_EXPRESSION_CC = 11
 _ALL_SOUND_OFF_CC = 120
-_FULL_VOLUME = 127
+_FULL_EXPRESSION = 127
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,11 +134,11 @@ class FluidSynthSink:
         """Piano volume down to 0 over `duration_ticks`, every voice cut at silence (a note-off
         would let the release ring on when the volume comes back), then full volume again."""
         for i in range(1, steps + 1):
-            self.control(tick + duration_ticks * i // steps, _VOLUME_CC,
-                         _FULL_VOLUME * (steps - i) // steps)
+            self.control(tick + duration_ticks * i // steps, _EXPRESSION_CC,
+                         _FULL_EXPRESSION * (steps - i) // steps)
         end = tick + duration_ticks
         self.control(end, _ALL_SOUND_OFF_CC, 0)
-        self.control(end + 1, _VOLUME_CC, _FULL_VOLUME)
+        self.control(end + 1, _EXPRESSION_CC, _FULL_EXPRESSION)
 
     def silence(self) -> None:
         """Drop every scheduled event and cut every sounding note now."""
@@ -144,7 +146,7 @@ class FluidSynthSink:
             self._remove_events(self._seq.sequencer, -1, -1, -1)
             for channel in (PIANO_CHANNEL, CUE_CHANNEL):
                 self._synth.all_sounds_off(channel)
-                self._synth.cc(channel, _VOLUME_CC, _FULL_VOLUME)
+                self._synth.cc(channel, _EXPRESSION_CC, _FULL_EXPRESSION)
 
     def close(self) -> None:
         """Silence, then stop the output; idempotent."""
