@@ -1,0 +1,113 @@
+"""The live loop on the tempo grid (fakes, manual clock): notes follow the dancer's tempo, the
+grid moves only at note boundaries, nothing is sent late or off its own onset, and /status
+shows the tempo. The real-time run with FluidSynth is benchmarks/live_run.py --grid tempo."""
+
+import numpy as np
+import pytest
+from tempo_data import FPS, free_dance, pulse_dance
+
+from dance2music import config
+from dance2music.errors import InputError
+from dance2music.health.metrics import exposition
+from dance2music.live.grid import GRID_FPS
+from dance2music.music.causal import GreedyComposer
+from dance2music.pose.sequence import PoseSequence, save
+from dance2music.testing import RATE, FakeRig
+
+LATENCY_MS = 100
+L_TICKS = LATENCY_MS * RATE // 1000
+FIXED_NOTE_TICKS = RATE * 6 // GRID_FPS
+
+
+class Recording(GreedyComposer):
+    """Greedy, recording how many poses each decision saw."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def decide(self, recent, notes):
+        self.seen.append(len(recent))
+        return super().decide(recent, notes)
+
+
+def pose_file(tmp_path, vectors):
+    """Pose vectors (paper representation) as a pose file of a 640x480 camera."""
+    xy = (vectors.reshape(len(vectors), 18, 2) + 1) / 2 * np.array([640, 480])
+    keypoints = np.concatenate([xy, np.ones((len(vectors), 18, 1))], axis=-1)
+    path = tmp_path / "dance.npz"
+    save(PoseSequence(keypoints.astype(np.float32), FPS, (640, 480)), path)
+    return path
+
+
+def run(tmp_path, vectors, seconds):
+    composer = Recording()
+    rig = FakeRig(pose_file(tmp_path, vectors), lambda name: composer, grid="tempo",
+                  fixed_latency_ms=LATENCY_MS, absent_s=60).start()
+    rig.run_for(seconds)
+    return rig, composer
+
+
+def assert_never_late_or_off_the_grid(rig):
+    notes = rig.notes()
+    assert all(e.onset - e.boundary == L_TICKS for e in notes)
+    assert all(sent.sent_tick < sent.tick for sent in rig.sink.events)
+    assert rig.stats.read().deadline_misses == 0 and not any(e.missed for e in notes)
+
+
+def test_live_notes_follow_the_dancers_tempo(tmp_path):
+    vectors, _ = pulse_dance(100, 20, seed=11)
+    rig, composer = run(tmp_path, vectors, 20.0)
+    assert_never_late_or_off_the_grid(rig)
+    boundaries = np.array([e.boundary for e in rig.notes()])
+    steps = np.diff(boundaries)
+    assert steps.min() > 0
+    assert np.all(steps[:10] == FIXED_NOTE_TICKS)  # no tempo in the first 2 s: fixed grid
+    half_beat = RATE * 60 / 100 / 2
+    assert np.median(steps[-20:]) == pytest.approx(half_beat, rel=0.03)
+    # the composer saw k warped poses per note, whatever the note's length
+    assert all(seen % 6 == 0 for seen in composer.seen)
+    assert composer.seen[-1] == composer.history_frames
+    snap = rig.stats.read()
+    assert snap.grid == "tempo" and snap.tempo_locked
+    assert snap.tempo_bpm == pytest.approx(100, rel=0.04) and snap.tempo_confidence > 0.2
+    metrics = exposition(lambda: snap.to_json(), lambda: {}).decode()
+    assert "dance2music_tempo_bpm" in metrics and "dance2music_tempo_locked 1.0" in metrics
+
+
+def test_live_tempo_grid_keeps_the_fixed_step_without_pulse(tmp_path):
+    rig, _ = run(tmp_path, free_dance(15, seed=2), 15.0)
+    assert_never_late_or_off_the_grid(rig)
+    assert np.all(np.diff([e.boundary for e in rig.notes()]) == FIXED_NOTE_TICKS)
+    snap = rig.stats.read()
+    assert snap.grid == "tempo" and not snap.tempo_locked
+
+
+def test_a_slow_composer_on_the_tempo_grid_misses_and_holds(tmp_path):
+    """A decision too late for its onset is a miss, as on the fixed grid; the grid goes on."""
+    vectors, _ = pulse_dance(90, 12, seed=5)
+    composer = Recording()
+    rig = FakeRig(pose_file(tmp_path, vectors), lambda name: composer, grid="tempo",
+                  fixed_latency_ms=LATENCY_MS, absent_s=60).start()
+    slow = composer.decide
+
+    def decide(recent, notes):
+        if len(composer.seen) == 40:
+            rig.clock.advance(0.15)  # longer than L
+        return slow(recent, notes)
+
+    composer.decide = decide
+    rig.run_for(12.0)
+    missed = [e for e in rig.notes() if e.missed]
+    assert len(missed) == 1 and rig.stats.read().deadline_misses == 1
+    assert all(sent.sent_tick < sent.tick for sent in rig.sink.events)
+    assert np.all(np.diff([e.boundary for e in rig.notes()]) > 0)
+
+
+def test_grid_setting_is_validated(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[loop]\ngrid = "tempo"\n')
+    assert config.load(path).loop.grid == "tempo"
+    path.write_text('[loop]\ngrid = "swing"\n')
+    with pytest.raises(InputError, match="grid"):
+        config.load(path)
