@@ -1,18 +1,32 @@
 """The live loop on the tempo grid (fakes, manual clock): notes follow the dancer's tempo, the
 grid moves only at note boundaries, nothing is sent late or off its own onset, and /status
-shows the tempo. The real-time run with FluidSynth is benchmarks/live_run.py --grid tempo."""
+shows the tempo; and once with real FluidSynth in real time, its audio against the grid-exact
+rendering (slow)."""
+
+import time
 
 import numpy as np
 import pytest
+from live_audit import audit, fade_spans, scheduled_notes
 from tempo_data import FPS, free_dance, pulse_dance
 
 from dance2music import config
+from dance2music.capture.source import Frame, FrameSource
+from dance2music.capture.thread import CaptureThread
+from dance2music.config import LoopSettings
 from dance2music.errors import InputError
 from dance2music.health.metrics import exposition
 from dance2music.live.grid import GRID_FPS
+from dance2music.live.loop import LiveLoop
+from dance2music.live.stats import LiveStats
+from dance2music.modes.commands import CommandQueue
 from dance2music.music.causal import GreedyComposer
+from dance2music.pose import sequence
 from dance2music.pose.sequence import PoseSequence, save
-from dance2music.testing import RATE, FakeRig
+from dance2music.synth.fluid import SynthSettings, render
+from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.synth.wav import read_wav
+from dance2music.testing import RATE, FakeRig, ReplayEstimator
 
 LATENCY_MS = 100
 L_TICKS = LATENCY_MS * RATE // 1000
@@ -111,3 +125,53 @@ def test_grid_setting_is_validated(tmp_path):
     path.write_text('[loop]\ngrid = "swing"\n')
     with pytest.raises(InputError, match="grid"):
         config.load(path)
+
+
+class BlankCamera(FrameSource):
+    """A 30 fps camera in real time whose frames the ReplayEstimator turns into a dance."""
+
+    name = "blank"
+
+    def open(self) -> None:
+        self._next_ns = time.monotonic_ns()
+
+    def read(self) -> Frame:
+        self._next_ns += int(1e9 / FPS)
+        time.sleep(max(0.0, (self._next_ns - time.monotonic_ns()) / 1e9))
+        return Frame(np.zeros((48, 64, 3), np.uint8), self._next_ns)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow  # FluidSynth in real time: 14 s
+def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp_clips):
+    """Real FluidSynth, a real-time camera replaying AIST++ break dance (80 BPM): the notes
+    follow the tempo once locked, the WAV equals the rendering of the notes at their ticks."""
+    poses = tmp_path / "ch01.npz"
+    save(sequence.load(aistpp_clips[0], view=0), poses)
+    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
+                                                          audio_file=tmp_path / "out.wav"))
+    settings = LoopSettings(mode="greedy", fixed_latency_ms=LATENCY_MS, absent_s=60,
+                            grid="tempo")
+    events, stats = [], LiveStats(LATENCY_MS)
+    loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(), ReplayEstimator(poses),
+                    sink, lambda name: GreedyComposer(), settings, stats, CommandQueue(),
+                    observers=[events.append])
+    loop.run(duration_s=14)
+    notes = [e for e in events if e.kind == "note"]
+    assert all(e.onset - e.boundary == L_TICKS for e in notes)
+    steps = np.diff([e.boundary for e in notes])
+    assert (steps != FIXED_NOTE_TICKS).sum() >= 5  # the grid followed the tempo
+    snap = stats.read()
+    assert snap.tempo_locked and snap.tempo_bpm == pytest.approx(80, rel=0.04)
+    assert snap.deadline_misses == 0
+    audio, rate = read_wav(tmp_path / "out.wav")
+    end = min(len(audio) - 4096, notes[-1].boundary)
+    expected = render(scheduled_notes(events, rate, end, settings.fade_ms * rate // 1000),
+                      duration_s=end / rate)
+    struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - rate // 50]) / rate
+    result = audit(audio[:end], expected, struck_s, rate, fade_spans(events, end))
+    assert result.max_sample_diff <= 1, "the live audio is not the grid-exact rendering"
+    assert result.found_live == result.found_reference
+    assert np.percentile(result.jitter_ms, 99) <= 1.0

@@ -26,6 +26,8 @@ def register(subparsers) -> None:
     p.add_argument("--duration", type=duration_s, metavar="S", help="stop after S seconds")
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
+    p.add_argument("--grid", choices=("fixed", "tempo"),
+                   help="note grid: fixed 0.2 s steps, or the dancer's tempo ([loop] grid)")
     p.set_defaults(func=run)
 
 
@@ -49,6 +51,8 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
         out["loop"]["mode"] = args.mode
     if args.latency_ms is not None:
         out["loop"]["fixed_latency_ms"] = args.latency_ms
+    if args.grid is not None:
+        out["loop"]["grid"] = args.grid
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out
