@@ -1,5 +1,5 @@
 """The service's HTTP face: /healthz, /readyz, /status, /metrics (read-only, GET or HEAD) and
-POST /mode.
+POST /mode and POST /sound (world, volume).
 
 Every request only reads the loop's snapshot or enqueues a validated command; a malformed or
 unauthorised request is answered 4xx and never reaches the loop. Connections are served by a
@@ -28,7 +28,7 @@ from dance2music.modes.table import MODE_NAMES
 log = logging.getLogger(__name__)
 
 GET_PATHS = ("/healthz", "/readyz", "/status", "/metrics")
-POST_PATHS = ("/mode",)
+POST_PATHS = ("/mode", "/sound")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -197,11 +197,12 @@ class HealthServer:
         from off the box carries the token; None: not the page's to answer."""
         page = self.page
         method = "GET" if request.method == "HEAD" else request.method
-        if method == "POST" and request.path == "/login":
-            if not self.host_allowed(request.headers.get("host")):
-                raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
-            return page.login(json_body(request))
         serves = page.serves(method, request.path)
+        # A page rebound to an attacker's name would read the camera view from loopback.
+        if serves and not self.host_allowed(request.headers.get("host")):
+            raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
+        if method == "POST" and request.path == "/login":
+            return page.login(json_body(request))
         if not page.authorised(client_host, request.headers):
             return page.refusal(request.path) if serves or page.on_lan else None
         return page.get(request.path) if serves and method == "GET" else None
@@ -217,9 +218,11 @@ class HealthServer:
         if not (self.authorised(client_host, request.headers.get("authorization")) or (
                 self.page is not None and self.page.authorised(client_host, request.headers))):
             raise HttpError(HTTPStatus.UNAUTHORIZED,
-                            "mode changes need loopback or 'Authorization: Bearer <token>'")
+                            "mode and sound changes need loopback or 'Authorization: Bearer "
+                            "<token>'")
         try:
-            command = str(Command.from_json(json_body(request)))
+            parse = Command.from_sound_json if request.path == "/sound" else Command.from_json
+            command = str(parse(json_body(request)))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:
