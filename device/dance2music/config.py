@@ -68,6 +68,9 @@ class LoopSettings:
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
     fade_ms: int = key(400, "fade to silence when nobody is in view", "ms", 0, 5000)
     replay_s: float = key(12.0, "dance recorded for the replay mode", "s", 2, 60)
+    grid: str = key("fixed", "note grid: 'fixed' (one note per 0.2 s) or 'tempo' (two notes per "
+                             "beat of the dancer's tempo, fixed while no pulse is found)",
+                    choices=("fixed", "tempo"))
 
 
 @dataclasses.dataclass(frozen=True)
