@@ -24,4 +24,10 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# Exact versions with hashes from the lock (scripts/lock.sh refreshes it), then the package
+# itself without resolving anything. torch is the CPU build: these machines carry its wheel in
+# /opt/wheels, elsewhere PyTorch's CPU index serves the same file (same hash).
+TORCH_WHEELS=${TORCH_WHEELS:-/opt/wheels}
+[ -d "$TORCH_WHEELS" ] || TORCH_WHEELS=https://download.pytorch.org/whl/cpu/torch/
+.venv/bin/python -m pip install -q --require-hashes --find-links "$TORCH_WHEELS" -r requirements/dev.txt
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .

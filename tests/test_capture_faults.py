@@ -1,14 +1,16 @@
 """A video source that fails while it runs, and a camera that is absent: faults are capture
-errors retried with backoff, never a clean end (exit 0) and never log spam (issue 14, 3 and 7)."""
+errors retried with backoff, never a clean end (exit 0) and never log spam; any exception in
+capture is "camera down" and a restart (issue 14, 3 and 7)."""
 
 import shutil
 import time
 
+import numpy as np
 import pytest
 
 from dance2music.capture.camera import OpenCVCamera
 from dance2music.capture.open import DEMO_VIDEO
-from dance2music.capture.source import CaptureError, EndOfStream
+from dance2music.capture.source import CaptureError, EndOfStream, Frame, FrameSource
 from dance2music.capture.thread import CaptureThread
 from dance2music.capture.video import VideoFileSource
 
@@ -74,3 +76,47 @@ def test_an_absent_camera_does_not_make_opencv_warn_on_every_retry(capfd):
             camera.open()
     err = capfd.readouterr().err
     assert "WARN" not in err, err
+
+
+class SurprisingSource(FrameSource):
+    """A camera double whose driver raises something that is not a CaptureError (a bug, a
+    decoder's ValueError) on its 5th frame, and whose close() then fails too."""
+
+    name = "surprising camera"
+
+    def __init__(self):
+        self.delivered = 0
+        self.opens = 0
+        self.raised = False
+
+    def open(self):
+        self.opens += 1
+
+    def read(self):
+        time.sleep(1 / 100)
+        if self.delivered == 5 and not self.raised:
+            self.raised = True
+            raise ValueError("buffer size mismatch")
+        self.delivered += 1
+        return Frame(np.zeros((4, 4, 3), np.uint8), time.monotonic_ns())
+
+    def close(self):
+        if self.raised and self.opens == 1:
+            raise RuntimeError("close of a broken device")
+
+
+def test_any_exception_in_capture_is_camera_down_and_a_restart(caplog):
+    source = SurprisingSource()
+    capture = CaptureThread(source, max_backoff_s=0.1).start()
+    errors = set()
+    try:
+        deadline = time.monotonic() + 10
+        while source.delivered < 20 and time.monotonic() < deadline:
+            capture.take(0.05)
+            errors.add(capture.error)
+    finally:
+        capture.close()
+    assert source.delivered >= 20 and source.opens >= 2  # restarted and capturing again
+    assert "camera down: ValueError: buffer size mismatch" in errors
+    lines = [r for r in caplog.records if "camera down" in r.getMessage()]
+    assert len(lines) == 1  # one line for the change of state

@@ -1,38 +1,18 @@
 """Outputs onto a full disk, a read-only file system, a folder, or an input: one message, exit 2,
 nothing half-written, no input overwritten (issue 14, findings 4 and 5)."""
 
-import contextlib
 import os
 import shutil
-import subprocess
-import uuid
 
 import pytest
 from conftest import DEMO_POSES, ROOT
+from fault_fixtures import tmpfs
 
 from dance2music import files
 from dance2music.cli import main
 from dance2music.errors import OutputError
 
 DEMO_VIDEO = ROOT / "assets" / "demo" / "dance.mp4"
-
-
-@contextlib.contextmanager
-def tmpfs(tmp_path, size: str, options: str = ""):
-    """A small tmpfs of its own (the tests run as root here; skipped, saying why, otherwise)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    where = tmp_path / f"fs-{uuid.uuid4().hex[:6]}"
-    where.mkdir()
-    opts = f"size={size}" + (f",{options}" if options else "")
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(where)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def compose(capsys, *args):

@@ -12,7 +12,8 @@ from dance2music.errors import InputError
 from dance2music import files
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
-from dance2music.music.measures import global_correlation
+from dance2music.music.grid import GridKind, GridSettings, NoteGrid, make_grid, warp
+from dance2music.music.measures import grid_correlation
 from dance2music.music.registry import make_composer
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
@@ -31,14 +32,23 @@ class Composition:
     k: int
     fps: float
     composer: str
+    grid: NoteGrid  # when each note starts (the composer saw k poses per note)
+    grid_kind: GridKind = "fixed"
 
     @property
     def duration_s(self) -> float:
-        return len(self.notes) * self.k / self.fps
+        return float(self.grid.boundaries_s[-1])
 
     def performed(self, sound: SoundOptions = SoundOptions()) -> Performance:
-        """The composition in a sound world (the note indices stay the composers')."""
-        return perform(self.notes, self.silent, self.vectors, self.k, self.fps, sound)
+        """The composition in a sound world (the note indices stay the composers'), each note
+        at its grid time, its movement read from the poses the composer saw."""
+        return perform(self.notes, self.silent, warp(self.vectors, self.grid, self.k, self.fps),
+                       self.k, self.fps, sound, self.grid.boundaries_s)
+
+    def global_correlation(self) -> float:
+        """Pearson(D, M) over the dance's frames, each frame with the note sounding at it."""
+        return grid_correlation(self.vectors, self.notes,
+                                self.grid.frame_notes(len(self.vectors), self.fps))
 
 
 def person_visible(seq: PoseSequence) -> np.ndarray:
@@ -48,7 +58,10 @@ def person_visible(seq: PoseSequence) -> np.ndarray:
 
 
 def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam_width: int = 50,
-                     seed: int = 0, representation: Representation = "paper") -> Composition:
+                     seed: int = 0, representation: Representation = "paper",
+                     grid: GridKind = "fixed") -> Composition:
+    """Notes for a dance; on the tempo grid the composer sees the poses in warped time (k per
+    note, see music/grid.py)."""
     seq = seq.resampled(TARGET_FPS)
     visible = person_visible(seq)
     if not visible.any():
@@ -56,9 +69,12 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
     vectors = check_dance(pose_vectors(seq.keypoints, seq.image_size, representation), k)
     maker = make_composer(composer, k=k, seed=seed, beam_width=beam_width,
                           representation=representation)
-    notes = maker.compose(vectors)
-    silent = ~visible[: len(notes) * k].reshape(len(notes), k).any(axis=1)
-    return Composition(notes, silent, vectors, k, seq.fps, composer)
+    note_grid = make_grid(grid, vectors, GridSettings(k=k, fps=seq.fps))
+    notes = maker.compose(check_dance(warp(vectors, note_grid, k, seq.fps), k))
+    frame_notes = note_grid.frame_notes(len(vectors), seq.fps)
+    seen = np.zeros(len(notes), dtype=bool)
+    seen[frame_notes[visible & (frame_notes >= 0)]] = True
+    return Composition(notes, ~seen, vectors, k, seq.fps, composer, note_grid, grid)
 
 
 def check_outputs(paths: list[Path], formats: tuple[str, ...] = OUTPUT_FORMATS,
@@ -78,12 +94,14 @@ def to_json(c: Composition, performance: Performance) -> dict:
         "notes": c.notes.tolist(),
         "world": world.name,
         "midi": [world.melody_midi(n) for n in c.notes],
-        "onsets_s": [round(t * c.k / c.fps, 6) for t in range(len(c.notes))],
+        "onsets_s": [round(float(t), 6) for t in c.grid.onsets_s],
         "silent": c.silent.tolist(),
         "fps": c.fps,
         "k": c.k,
         "composer": c.composer,
-        "global_correlation": round(global_correlation(c.vectors, c.notes, c.k), 6),
+        "global_correlation": round(c.global_correlation(), 6),
+        "grid": c.grid_kind,
+        "tempo_bpm": None if c.grid.tempo_bpm is None else round(c.grid.tempo_bpm, 2),
     }
 
 
@@ -105,7 +123,7 @@ def _write_each(c: Composition, performance: Performance, paths: list[Path],
                 tmp.write_text(json.dumps(to_json(c, performance)) + "\n")
         elif suffix == ".mid":
             midi.write_midi(path, performance.notes, performance.programs,
-                            midi.TempoMap.for_step(c.k / c.fps))
+                            midi.TempoMap(tuple(c.grid.tempo_changes())))
         elif suffix == ".wav":
             samples = render_performance(performance, synth)
             wav.write_wav(path, samples, synth.sample_rate_hz)

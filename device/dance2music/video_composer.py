@@ -13,6 +13,7 @@ from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_seque
 from dance2music.errors import InputError
 from dance2music.files import all_or_nothing
 from dance2music.media import mux
+from dance2music.music.grid import GridKind
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
 from dance2music.report.strip import draw_note_strip
@@ -32,6 +33,7 @@ class ComposeOptions:
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
     overlay: bool = False  # draw the skeleton and the notes on the video
     sound: SoundOptions = SoundOptions()
+    grid: GridKind = "fixed"  # or "tempo": notes on the dancer's beat
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
@@ -58,7 +60,7 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         stages.set_postfix_str("compose")
         try:
             composition = compose_sequence(poses, options.composer, options.k, options.beam_width,
-                                           options.seed, options.representation)
+                                           options.seed, options.representation, options.grid)
         except InputError as e:
             raise InputError(f"{video}: {e}") from None
         done("compose")

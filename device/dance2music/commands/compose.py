@@ -9,6 +9,7 @@ from pathlib import Path
 from dance2music.composition import check_outputs, compose_sequence, write_outputs
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.media.mux import VIDEO_FORMATS
+from dance2music.music.grid import GRID_KINDS
 from dance2music.music.registry import COMPOSER_NAMES, composers_help
 from dance2music.pose import sequence
 from dance2music.pose.features import REPRESENTATIONS
@@ -37,6 +38,9 @@ def register(sub) -> None:
     p.add_argument("--composer", default="beam", choices=COMPOSER_NAMES,
                    help=f"which composer (default beam). {composers_help()}")
     p.add_argument("--k", type=int, default=6, help="frames per note at 30 fps (default 6 = 0.2 s)")
+    p.add_argument("--grid", default="fixed", choices=GRID_KINDS,
+                   help="fixed: one note per k frames (default); tempo: two notes per beat of "
+                        "the dancer's tempo, on the beat, fixed while no pulse is found")
     p.add_argument("--beam", type=int, default=50, dest="beam_width", help="beam width (default 50)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random composers")
     p.add_argument("--representation", default="paper", choices=REPRESENTATIONS,
@@ -58,7 +62,7 @@ def _options(args) -> ComposeOptions:
         raise InputError(f"--keep-original-audio: expected a level in 0..1, "
                          f"got {args.keep_original_audio}")
     return ComposeOptions(args.composer, args.k, args.beam_width, args.seed, args.representation,
-                          args.keep_original_audio, args.overlay, _sound(args))
+                          args.keep_original_audio, args.overlay, _sound(args), args.grid)
 
 
 def _sound(args) -> SoundOptions:
@@ -81,7 +85,7 @@ def _run_pose_file(args) -> int:
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,
-                                       args.representation)
+                                       args.representation, args.grid)
     except InputError as e:
         raise InputError(f"{args.input}: {e}") from None
     write_outputs(composition, args.output, sound=_sound(args))

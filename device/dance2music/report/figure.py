@@ -13,7 +13,7 @@ import numpy as np
 
 from dance2music.errors import InputError
 from dance2music.files import atomic_path
-from dance2music.music.measures import global_correlation, local_correlation
+from dance2music.music.measures import local_correlation
 from dance2music.music.similarity import dance_similarity, music_affinity
 from dance2music.pose.skeleton import COCO18_NAMES
 from dance2music.report.roll import draw_piano_roll
@@ -66,11 +66,14 @@ def write_report_png(path: str | Path, composition, performance) -> None:
     performed in its sound world (the melody's pitches)."""
     plt = _pyplot()
     c = composition
-    frames = len(c.notes) * c.k
+    # The note sounding at each frame (on a tempo grid notes differ in length).
+    step = c.grid.frame_notes(len(c.vectors), c.fps)
+    step = step[step >= 0]
+    frames = len(step)
     vectors = c.vectors[:frames]
     duration_s = frames / c.fps
     speeds = body_part_speeds(vectors, c.fps)
-    correlation = global_correlation(c.vectors, c.notes, c.k)
+    correlation = c.global_correlation()
     local = local_correlation(c.vectors, c.notes, c.k)
 
     fig = plt.figure(figsize=FIGURE_SIZE_IN, dpi=DPI, layout="constrained")
@@ -88,7 +91,6 @@ def write_report_png(path: str | Path, composition, performance) -> None:
                       f"note per {c.k / c.fps:.2f} s (grey: silent)")
     over_time.colorbar(image, ax=roll_ax, pad=0.01).remove()  # keeps the time axes aligned
 
-    step = np.arange(frames) // c.k
     top, bottom = matrices.subfigures(2, 1, height_ratios=(1.6, 1))
     for ax, matrix, title, label in zip(
             top.subplots(1, 2),

@@ -87,9 +87,13 @@ class Arranger:
 
 
 def arrange(notes: np.ndarray, silent: np.ndarray | None, vectors: np.ndarray, k: int,
-            fps: float, arranger: Arranger) -> list[TimedNote]:
-    """The timed notes of a whole composition (step i at i * k / fps seconds)."""
-    step_s = k / fps
+            fps: float, arranger: Arranger, boundaries_s: np.ndarray | None = None
+            ) -> list[TimedNote]:
+    """The timed notes of a whole composition (step i at boundaries_s[i], by default at
+    i * k / fps seconds)."""
+    if boundaries_s is None:
+        boundaries_s = np.arange(len(notes) + 1) * (k / fps)
+    times = [float(t) for t in boundaries_s]
     motions = dance_motion(vectors, k, fps)
     started: dict[tuple[int, int], tuple[float, int]] = {}
     out: list[TimedNote] = []
@@ -106,6 +110,6 @@ def arrange(notes: np.ndarray, silent: np.ndarray | None, vectors: np.ndarray, k
     for i, note in enumerate(notes):
         quiet = silent is not None and bool(silent[i])
         motion = motions[i] if i < len(motions) else None
-        apply(arranger.step(i, None if quiet else int(note), motion), i * step_s)
-    apply(arranger.finish(), len(notes) * step_s)
+        apply(arranger.step(i, None if quiet else int(note), motion), times[i])
+    apply(arranger.finish(), times[len(notes)])
     return sorted(out, key=lambda n: (n.start_s, n.channel, n.midi))

@@ -31,10 +31,14 @@ class Performance:
 
 
 def perform(notes: np.ndarray, silent: np.ndarray | None, vectors: np.ndarray, k: int,
-            fps: float, options: SoundOptions = SoundOptions()) -> Performance:
+            fps: float, options: SoundOptions = SoundOptions(),
+            boundaries_s: np.ndarray | None = None) -> Performance:
+    """`boundaries_s`: note i from boundaries_s[i] (a tempo grid, music/grid.py; `vectors` then
+    k poses per note in warped time); default the fixed grid of k / fps s steps."""
     world = get_world(options.world)
     arranger = Arranger(world, options.accompaniment, options.chord_every_notes)
-    return Performance(world, arrange(notes, silent, vectors, k, fps, arranger), arranger.programs)
+    return Performance(world, arrange(notes, silent, vectors, k, fps, arranger, boundaries_s),
+                       arranger.programs)
 
 
 def render_performance(performance: Performance, synth: fluid.SynthSettings = fluid.SynthSettings(),

@@ -101,6 +101,12 @@ class FluidSynthSink:
     def is_open(self) -> bool:
         return self._driver is not None
 
+    @property
+    def output_error(self) -> str | None:
+        """Why the open output is not keeping what it plays (the file output on a full disk),
+        or None: the music and the clock go on meanwhile."""
+        return getattr(self._driver, "error", None)
+
     def now(self) -> int:
         """The audio clock: samples rendered so far."""
         return self._seq.get_tick()
