@@ -257,6 +257,12 @@ def load(path: Path | None) -> Config:
     return _build(tables, str(path))
 
 
+# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
+# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
+SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
+                       Path("/var/cache/dance2music"))
+
+
 def missing_paths(cfg: Config) -> list[str]:
     """Files the configuration names that do not exist (checked by `config check`, so a typo
     shows before the service starts, not as a retry loop on the device)."""
@@ -270,7 +276,7 @@ def missing_paths(cfg: Config) -> list[str]:
         problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
     if cfg.audio.driver == "file" and cfg.audio.audio_file:
         folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
             problems.append(f"[audio] audio_file: folder {folder} does not exist")
     return problems
 
