@@ -175,7 +175,7 @@ class FakeRig:
     """A LiveLoop on fakes. `feeds` lists every feed the loop opened (one per wake)."""
 
     def __init__(self, poses: Path, composer_for, absent=lambda t_s: False,
-                 observers=(), **settings):
+                 observers=(), sound=None, **settings):
         self.clock = ManualClock()
         self.sink = FakeSink(self.clock)
         self.estimator = ReplayEstimator(poses, absent)
@@ -186,7 +186,8 @@ class FakeRig:
         self.stats = LiveStats(self.settings.fixed_latency_ms, clock_ns=self.clock.monotonic_ns)
         self.loop = LiveLoop(self._open_feed, self.estimator, self.sink, composer_for,
                              self.settings, self.stats, self.commands, clock=self.clock,
-                             observers=[self.events.append, *observers], audio_retry_s=0.5)
+                             observers=[self.events.append, *observers], audio_retry_s=0.5,
+                             sound=sound)
         self.loop.idle_wait_s = 0
 
     def _open_feed(self) -> FakeFeed:

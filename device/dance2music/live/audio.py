@@ -93,6 +93,10 @@ class AudioOutput:
         """The audio tick at a monotonic instant (a frame's capture time)."""
         return self._map.tick_at(mono_ns)
 
+    def mono_at(self, tick: int) -> int:
+        """The monotonic instant an audio tick sounds (for outputs beside the speaker)."""
+        return self._map.mono_at(tick)
+
     def ticks(self, ms: float) -> int:
         return int(round(ms * self.sink.ticks_per_s / 1000))
 
