@@ -96,6 +96,10 @@ class ButtonSettings:
     debounce_ms: int = key(50, "edges closer than this to the previous one are ignored", "ms",
                            0, 500)
     led_pin: int = key(-1, "BCM GPIO of an optional mode LED; -1 = none", "BCM pin", -1, 53)
+    multi_press_ms: int = key(400, "presses this close form a double press (next sound world) "
+                                   "or a triple press (volume down a step; below -12 dB back to "
+                                   "0 dB); a single press waits this long; 0 = single presses "
+                                   "only", "ms", 0, 1000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +120,17 @@ class SoundSettings:  # how the notes sound (dance2music.sound)
     world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
     accompaniment: bool = key(True, "bass and chords under the melody")
     chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+    level: bool = key(True, "live output at -16 LUFS (calibrated per world, followed slowly), "
+                            "limited to -1 dBTP; off: FluidSynth's raw 16-bit output")
+    volume_db: float = key(0.0, "volume until one is set live (then kept in volume_file)", "dB",
+                           -40.0, 6.0)
+    volume_file: str = key("/var/lib/dance2music/volume.json", "where the live volume is kept "
+                                                               "across restarts; empty = not kept")
+    osc_host: str = key("127.0.0.1", "OSC out: notes, mode, world, volume and movement to here")
+    osc_port: int = key(0, "OSC out UDP port; 0 = no OSC", "UDP port", 0, 65535)
+    midi_port: str = key("", "MIDI out: 'virtual' (a port others connect to) or part of a port's "
+                             "name; empty = no MIDI")
+    midi_api: str = key("alsa", "MIDI system", choices=("alsa", "jack"))
 
 
 @dataclasses.dataclass(frozen=True)

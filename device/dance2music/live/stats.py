@@ -52,6 +52,7 @@ class Snapshot:
     models: dict[str, str]  # file -> sha256
     components: dict[str, ComponentState]
     last_progress_s: float | None  # monotonic time of the loop's last completed step
+    sound: dict  # {"world", "volume_db"} once the loop plays (sound.live)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -75,6 +76,7 @@ class LiveStats:
         self._deadline_misses = 0
         self._notes_played = 0
         self._person_present = False
+        self._sound: dict = {}
         self._last_progress_ns: int | None = None
 
     def frame(self, timestamp_ns: int) -> None:
@@ -110,6 +112,10 @@ class LiveStats:
     def set_person_present(self, present: bool) -> None:
         with self._lock:
             self._person_present = bool(present)
+
+    def set_sound(self, world: str, volume_db: float) -> None:
+        with self._lock:
+            self._sound = {"world": world, "volume_db": volume_db}
 
     def note_played(self) -> None:
         with self._lock:
@@ -153,6 +159,7 @@ class LiveStats:
                 components=dict(self._components),
                 last_progress_s=(None if self._last_progress_ns is None
                                  else self._last_progress_ns / 1e9),
+                sound=dict(self._sound),
             )
 
     def snapshot(self) -> dict:
