@@ -14,7 +14,8 @@ from dance2music.music.composer import check_dance
 from dance2music.music.measures import global_correlation
 from dance2music.music.registry import make_composer
 from dance2music.music.scale import MIDI_NOTES
-from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
+from dance2music.pose.features import (DEFAULT_REPRESENTATION, MIN_CONFIDENCE, Representation,
+                                       pose_vectors)
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 from dance2music.report.matrices import write_matrices_png
 from dance2music.synth import fluid, midi, wav
@@ -48,14 +49,15 @@ def person_visible(seq: PoseSequence) -> np.ndarray:
 
 
 def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam_width: int = 50,
-                     seed: int = 0, representation: Representation = "paper") -> Composition:
+                     seed: int = 0, representation: Representation = DEFAULT_REPRESENTATION,
+                     lookahead_frames: int = 0) -> Composition:
     seq = seq.resampled(TARGET_FPS)
     visible = person_visible(seq)
     if not visible.any():
         raise InputError("no person visible anywhere in the dance")
     vectors = check_dance(pose_vectors(seq.keypoints, seq.image_size, representation), k)
     maker = make_composer(composer, k=k, seed=seed, beam_width=beam_width,
-                          representation=representation)
+                          representation=representation, lookahead_frames=lookahead_frames)
     notes = maker.compose(vectors)
     silent = ~visible[: len(notes) * k].reshape(len(notes), k).any(axis=1)
     return Composition(notes, silent, vectors, k, seq.fps, composer)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
 MODES = ("live", "greedy", "baseline", "replay", "standby")
@@ -39,8 +40,8 @@ class PoseSettings:
                              "installed models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
-    representation: str = key("paper", "pose vector: image-normalised or body-centred",
-                              choices=("paper", "body"))
+    representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "
+                                                      "body-centred", choices=REPRESENTATIONS)
 
 
 @dataclasses.dataclass(frozen=True)

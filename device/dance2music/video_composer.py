@@ -12,6 +12,8 @@ from tqdm import tqdm
 from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_sequence, write_outputs
 from dance2music.errors import InputError
 from dance2music.media import mux
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.pose.features import DEFAULT_REPRESENTATION
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
 from dance2music.synth import fluid
@@ -25,9 +27,10 @@ class ComposeOptions:
     k: int = 6
     beam_width: int = 50
     seed: int = 0
-    representation: str = "paper"
+    representation: str = DEFAULT_REPRESENTATION
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
     overlay: bool = False  # draw the skeleton on the video
+    lookahead_frames: int = DEFAULT_LOOKAHEAD_FRAMES  # causal composers, as the live loop
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
@@ -54,7 +57,8 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         stages.set_postfix_str("compose")
         try:
             composition = compose_sequence(poses, options.composer, options.k, options.beam_width,
-                                           options.seed, options.representation)
+                                           options.seed, options.representation,
+                                           options.lookahead_frames)
         except InputError as e:
             raise InputError(f"{video}: {e}") from None
         done("compose")

@@ -11,7 +11,8 @@ from dance2music.errors import Dance2MusicError, InputError
 from dance2music.media.mux import VIDEO_FORMATS
 from dance2music.music.registry import COMPOSER_NAMES
 from dance2music.pose import sequence
-from dance2music.pose.features import REPRESENTATIONS
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.video_composer import ALL_FORMATS, ComposeOptions, compose_video
 
 POSE_SUFFIX = ".npz"
@@ -30,13 +31,18 @@ def register(sub) -> None:
     p.add_argument("--format", action="append", dest="formats", metavar="EXT",
                    help="folder input: output formats per video (default: the video's own)")
     p.add_argument("--composer", default="beam", choices=COMPOSER_NAMES,
-                   help="beam: the paper's offline search (default); greedy/baseline/random/"
-                        "constant: causal and reference composers")
+                   help="beam: the paper's offline search (default); online/greedy/baseline/"
+                        "random/constant: causal and reference composers")
+    p.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD_FRAMES,
+                   dest="lookahead_frames", metavar="D",
+                   help="causal composers: frames of each note's own interval seen before "
+                        f"deciding it, as the live loop does (default {DEFAULT_LOOKAHEAD_FRAMES})")
     p.add_argument("--k", type=int, default=6, help="frames per note at 30 fps (default 6 = 0.2 s)")
     p.add_argument("--beam", type=int, default=50, dest="beam_width", help="beam width (default 50)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random composers")
-    p.add_argument("--representation", default="paper", choices=REPRESENTATIONS,
-                   help="paper: image-normalised joints (default); body: hip-centred posture")
+    p.add_argument("--representation", default=DEFAULT_REPRESENTATION, choices=REPRESENTATIONS,
+                   help="paper: image-normalised joints; body: hip-centred posture (default "
+                        f"{DEFAULT_REPRESENTATION})")
     p.add_argument("--view", type=int, default=0, help="camera view of an AIST++ pose file")
     p.add_argument("--keep-original-audio", type=float, nargs="?", const=0.5, default=0.0,
                    metavar="LEVEL", help="mix the video's own sound under the music "
@@ -50,7 +56,7 @@ def _options(args) -> ComposeOptions:
         raise InputError(f"--keep-original-audio: expected a level in 0..1, "
                          f"got {args.keep_original_audio}")
     return ComposeOptions(args.composer, args.k, args.beam_width, args.seed, args.representation,
-                          args.keep_original_audio, args.overlay)
+                          args.keep_original_audio, args.overlay, args.lookahead_frames)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +75,7 @@ def _run_pose_file(args) -> int:
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,
-                                       args.representation)
+                                       args.representation, args.lookahead_frames)
     except InputError as e:
         raise InputError(f"{args.input}: {e}") from None
     write_outputs(composition, args.output)
