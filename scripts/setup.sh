@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # people, debootstrap/systemd-container/openssh for the system test, python3-venv for the venv.
 APT_PACKAGES=(python3-venv python3-dev gcc pkg-config libsystemd-dev libfluidsynth3 fluid-soundfont-gm
               opencv-doc debootstrap systemd-container openssh-client)
+APT_PACKAGES+=(chromium)  # the setup page's browser test drives Debian's Chromium, headless
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,4 +24,10 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# Exact versions with hashes from the lock (scripts/lock.sh refreshes it), then the package
+# itself without resolving anything. torch is the CPU build: these machines carry its wheel in
+# /opt/wheels, elsewhere PyTorch's CPU index serves the same file (same hash).
+TORCH_WHEELS=${TORCH_WHEELS:-/opt/wheels}
+[ -d "$TORCH_WHEELS" ] || TORCH_WHEELS=https://download.pytorch.org/whl/cpu/torch/
+.venv/bin/python -m pip install -q --require-hashes --find-links "$TORCH_WHEELS" -r requirements/dev.txt
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .

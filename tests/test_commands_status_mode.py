@@ -56,6 +56,25 @@ def test_component_down_is_degraded_exit_1(url, source, capsys):
     assert "DEGRADED" in out and "audio DOWN (no sound card)" in out
 
 
+def test_a_fallback_composer_is_degraded_exit_1(url, source, capsys):
+    why = "live: online unavailable (model file missing); playing greedy"
+    source.stats["components"]["composer"] = {"ok": True, "state": "degraded", "error": None,
+                                              "degraded": why}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "DEGRADED" in out and f"composer DEGRADED ({why})" in out
+
+
+def test_standby_components_are_idle_not_down(url, source, capsys):
+    for name in ("camera", "pose", "composer"):
+        source.stats["components"][name] = {"ok": True, "state": "idle", "error": None,
+                                            "degraded": None}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 0
+    assert "camera idle, pose idle, composer idle, audio up" in capsys.readouterr().out
+
+
 def test_stalled_loop_is_down_exit_2(url, source, capsys):
     source.stats["last_progress_s"] = time.monotonic() - 5
     args = parse(status, ["status", "--url", url])
@@ -73,17 +92,24 @@ def test_json_output(url, capsys):
     args = parse(status, ["status", "--json", "--url", url])
     assert args.func(args) == 0
     body = json.loads(capsys.readouterr().out)
-    assert body["health"] == {"alive": True, "ready": True, "not_ready": {},
+    assert body["health"] == {"alive": True, "ready": True, "not_ready": {}, "degraded": {},
                               "progress_age_s": pytest.approx(body["health"]["progress_age_s"])}
     assert body["notes_played"] == 42
 
 
-def test_mode_next_and_set(url, source, capsys):
+def test_mode_next_and_set_print_the_mode_switched_to(url, source, capsys):
     for argv in (["mode", "--url", url, "next"], ["mode", "--url", url, "set", "baseline"]):
         args = parse(mode, argv)
         assert args.func(args) == 0
     assert source.commands == ["next", "set baseline"]
-    assert "accepted: set baseline" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines() == ["mode: greedy", "mode: baseline"]
+
+
+def test_mode_not_applied_in_time_says_so_and_exits_1(url, source, capsys):
+    source.applies_commands = False
+    args = parse(mode, ["mode", "--url", url, "--wait", "0.2", "standby"])
+    assert args.func(args) == 1
+    assert "accepted: standby (the service has not switched" in capsys.readouterr().out
 
 
 def test_mode_rejects_unknown_names_before_sending(url, source):

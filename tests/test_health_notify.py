@@ -108,18 +108,32 @@ def test_heartbeat_pings_only_when_the_loop_progressed(notify_socket):
     assert received(notify_socket)[-1] == "WATCHDOG=1"
 
 
-def test_ready_waits_for_every_component(notify_socket):
+def test_ready_once_the_loop_runs_even_with_the_camera_down(notify_socket):
+    # A camera missing at boot is retried and reported (/readyz, STATUS); it is not a failed
+    # start, or systemd would kill and restart the service every TimeoutStartSec.
     source = SnapshotSource()
-    source.stats["components"]["camera"] = {"up": False, "error": "opening"}
+    source.stats["components"]["camera"] = {"up": False, "error": "/dev/video0: cannot open"}
+    source.stats["last_progress_s"] = None  # the loop has not run yet
     notifier = SystemdNotifier({"NOTIFY_SOCKET": notify_socket.getsockname()}, use_library=False)
     beat = Heartbeat(notifier, source.snapshot)
     beat.beat()
+    assert "READY=1" not in received(notify_socket)
+    source.progress()
+    beat.beat()
+    beat.beat()
     messages = received(notify_socket)
-    assert "READY=1" not in messages and "down: camera" in messages[0]
-    source.stats["components"]["camera"] = True
-    beat.beat()
-    beat.beat()
-    assert received(notify_socket).count("READY=1") == 1
+    assert messages.count("READY=1") == 1 and "down: camera" in messages[-1]
+
+
+def test_status_names_a_degraded_component(notify_socket):
+    source = SnapshotSource()
+    source.stats["components"]["composer"] = {
+        "ok": True, "state": "degraded", "error": None,
+        "degraded": "live: online unavailable (model file missing); playing greedy"}
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": notify_socket.getsockname()}, use_library=False)
+    Heartbeat(notifier, source.snapshot).beat()
+    status = [m for m in received(notify_socket) if m.startswith("STATUS=")]
+    assert status[0].endswith("degraded: composer")
 
 
 def test_heartbeat_thread_runs_and_stops(notify_socket):

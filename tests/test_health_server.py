@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dance2music.errors import Dance2MusicError
 from dance2music.health.server import HealthServer
-from health_fixtures import SnapshotSource, make_server
+from health_fixtures import POSE_LATENCIES_S, SnapshotSource, make_server
 
 
 @pytest.fixture
@@ -60,7 +60,11 @@ def test_healthz_before_first_iteration_is_503(server, source):
 
 
 def test_readyz_names_the_components_not_up(server, source):
-    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {}})
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {}})
+    source.stats["components"]["composer"] = {"ok": True, "degraded": "playing greedy"}
+    assert request(server, "GET", "/readyz") == (200, {"ready": True, "not_ready": {},
+                                                       "degraded": {"composer": "playing greedy"}})
     source.stats["components"]["camera"] = {"up": False, "error": "no /dev/video0"}
     del source.stats["components"]["audio"]
     status, body = request(server, "GET", "/readyz")
@@ -78,16 +82,28 @@ def test_status_has_the_snapshot_health_and_platform(server, source):
     assert body["platform"]["cpu_temperature_c"] == 51.5
 
 
-def test_metrics_parse_with_prometheus_parser(server, source):
+def test_metrics_follow_prometheus_conventions(server, source):
     status, data = request(server, "GET", "/metrics")
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(data.decode())}
     sample = {(s.name, tuple(sorted(s.labels.items()))): s.value
               for f in families.values() for s in f.samples}
-    assert families["dance2music_notes_played"].type == "counter"
+    assert all(f.type != "counter" or s.name.endswith(("_total", "_created"))
+               for f in families.values() for s in f.samples)
+    assert not [name for name in families if name.endswith("_ms")]
     assert sample[("dance2music_notes_played_total", ())] == 42
-    assert sample[("dance2music_fps", ())] == pytest.approx(29.7)
-    assert sample[("dance2music_latency_ms", (("quantile", "0.99"), ("stage", "pose")))] == 21.0
+    assert sample[("dance2music_frames_per_second", ())] == pytest.approx(29.7)
+    assert sample[("dance2music_fixed_latency_seconds", ())] == pytest.approx(0.25)
+    assert families["dance2music_latency_seconds"].type == "histogram"
+    pose = (("stage", "pose"),)
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "0.01"), *pose))] == 1
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "0.02"), *pose))] == 3
+    assert sample[("dance2music_latency_seconds_bucket", (("le", "+Inf"), *pose))] == 4
+    assert sample[("dance2music_latency_seconds_count", pose)] == len(POSE_LATENCIES_S)
+    assert sample[("dance2music_latency_seconds_sum", pose)] == pytest.approx(sum(POSE_LATENCIES_S))
+    assert sample[("process_resident_memory_bytes", ())] > 10e6
+    assert sample[("process_open_fds", ())] > 2
+    assert ("process_cpu_seconds_total", ()) in sample
     assert sample[("dance2music_component_up", (("component", "camera"),))] == 1.0
     assert sample[("dance2music_mode", (("mode", "live"),))] == 1.0
     assert sample[("dance2music_cpu_temperature_celsius", ())] == 51.5
@@ -126,9 +142,10 @@ def test_malformed_requests_get_4xx(server, source):
     # A raw garbage request line and a body that never arrives.
     with socket.create_connection(server.address, timeout=5) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1 trailing-garbage\r\n\r\n")
-        assert b"Error code: 400" in sock.makefile("rb").read()
+        assert sock.makefile("rb").read().startswith(b"HTTP/1.1 400 Bad Request\r\n")
     with socket.create_connection(server.address, timeout=5) as sock:
-        sock.sendall(b"POST /mode HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{}")
+        sock.sendall(b"POST /mode HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\n\r\n{}")
         assert b" 411 " in sock.recv(100)
     assert source.commands == []
     assert request(server, "GET", "/healthz")[0] == 200  # still serving

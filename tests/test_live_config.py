@@ -30,7 +30,8 @@ def test_values_are_read(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[loop]\nlatency = 80\n", "unknown key [loop] latency"),
-    ("[sound]\ngain = 1.0\n", "unknown section [sound]"),
+    ("[speaker]\ngain = 1.0\n", "unknown section [speaker]"),
+    ("[sound]\nworld = \"disco\"\n", "[sound] world: expected one of piano, mallets"),
     ("[loop]\nfixed_latency_ms = \"80\"\n", "[loop] fixed_latency_ms: expected an integer"),
     ("[loop]\nfixed_latency_ms = 80.5\n", "[loop] fixed_latency_ms: expected an integer"),
     ("[button]\nenabled = 1\n", "[button] enabled: expected true or false"),

@@ -1,246 +1,268 @@
-"""The live loop end to end with real parts: the demo dance video -> the INT8 pose model -> a
-causal composer -> FluidSynth rendering a WAV at the wall clock's pace. The audio is checked
-against the composer's decisions and the note grid."""
-
-import threading
-import time
+"""The live loop on fakes and a manual clock (dance2music.testing): what it plays and when,
+deterministic and fast. The real parts (OpenVINO, FluidSynth, audio compared with the
+grid-exact rendering) are in test_live_loop_e2e.py."""
 
 import numpy as np
 import pytest
 
-from dance2music.capture.open import DEMO_VIDEO
-from dance2music.capture.source import CaptureError, FrameSource
-from dance2music.capture.video import VideoFileSource
-from dance2music.config import LoopSettings
+from conftest import DEMO_POSES
 from dance2music.errors import ModelError
-from dance2music.live.audit import audit, scheduled_notes
-from dance2music.live.loop import GRID_FPS, LiveLoop
-from dance2music.live.stats import LiveStats
-from dance2music.modes.commands import CommandQueue
-from dance2music.modes.cues import CUES
+from dance2music.live.grid import GRID_FPS
+from dance2music.modes.table import MODES
 from dance2music.music.causal import GreedyComposer
 from dance2music.music.scale import FIRST_NOTE, MIDI_NOTES
-from dance2music.synth.fluid import SynthSettings, render
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
-from dance2music.synth.wav import read_wav
+from dance2music.testing import RATE, FakeRig
 
-RATE = 48000
-LATENCY_MS = LoopSettings().fixed_latency_ms
+LATENCY_MS = 100
+L_TICKS = LATENCY_MS * RATE // 1000
 NOTE_TICKS = RATE * 6 // GRID_FPS
 
 
-@pytest.fixture(scope="module")
-def pose():
-    try:
-        from dance2music.pose.estimator import OpenVinoPose
-    except ImportError as e:
-        pytest.skip(f"the pose runtime is not installed ({e})")
-    try:
-        estimator = OpenVinoPose(smoothing=True)
-    except (ModelError, OSError) as e:
-        pytest.skip(f"the INT8 pose models are not built ({e})")
-    yield estimator
-    estimator.close()
-
-
 class Recording(GreedyComposer):
-    """The greedy composer, recording each decision; optionally slow on some of them."""
+    """The greedy composer recording its decisions; `slow_s(i)` seconds of the rig's clock
+    pass during decision i (a slow composer)."""
 
-    def __init__(self, slow_every=0, slow_s=0.0):
+    def __init__(self, clock=None, slow_s=lambda i: 0.0):
         super().__init__()
-        self.decisions = []
-        self.slow_every, self.slow_s = slow_every, slow_s
+        self.decisions, self.clock, self.slow_s = [], clock, slow_s
 
     def decide(self, recent, notes):
         note = super().decide(recent, notes)
         self.decisions.append(note)
-        if self.slow_every and len(self.decisions) % self.slow_every == 0:
-            time.sleep(self.slow_s)
+        if self.clock is not None:
+            self.clock.advance(self.slow_s(len(self.decisions)))
         return note
 
 
-def make_loop(tmp_path, pose, composer, source=None, **loop_settings):
-    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
-                                                          audio_file=tmp_path / "out.wav"))
-    events = []
-    settings = LoopSettings(**{"mode": "greedy", "fixed_latency_ms": LATENCY_MS,
-                               **loop_settings})
-    loop = LiveLoop(source or VideoFileSource(DEMO_VIDEO), pose, sink, lambda mode: composer,
-                    settings, LiveStats(LATENCY_MS), CommandQueue(), audio_retry_s=0.3,
-                    reopen_max_backoff_s=0.2, on_event=events.append)
-    return loop, events
+def rig_with(composer=None, absent=lambda t: False, **settings):
+    holder = {}
+    rig = FakeRig(DEMO_POSES, lambda name: holder.setdefault(name, composer or Recording()),
+                  absent=absent, **{"fixed_latency_ms": LATENCY_MS, "absent_s": 1.0, **settings})
+    rig.composers = holder
+    return rig.start()
 
 
-def check_audio_on_grid(tmp_path, events):
-    audio, rate = read_wav(tmp_path / "out.wav")
-    assert rate == RATE
-    notes = [e for e in events if e.kind == "note"]
+def assert_on_grid(rig):
+    """Every note on the grid at exactly L after its boundary, and every event sent before
+    its tick (nothing sounds off the grid)."""
+    notes = rig.notes()
     origin = notes[0].boundary - notes[0].n * NOTE_TICKS
-    for e in notes:  # every onset on the grid at exactly the fixed latency
+    for e in notes:
         assert e.boundary == origin + e.n * NOTE_TICKS
-        assert e.onset - e.boundary == LATENCY_MS * RATE // 1000
-    # Shutdown drops what was still scheduled: compare up to the last boundary the loop saw.
-    end = min(len(audio), notes[-1].boundary)
-    expected = render(scheduled_notes(events, RATE, end, 0), duration_s=end / RATE)
-    struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - RATE // 50]) / RATE
-    result = audit(audio[:end], expected, struck_s, RATE)
-    assert result.max_sample_diff <= 1, "the live audio is not the grid-exact rendering"
-    assert result.found_live == result.found_reference
-    assert np.percentile(result.jitter_ms, 99) <= 1.0  # live vs grid-exact: the loop's jitter
-    # Every note started is found at its scheduled onset, within the detector's resolution.
-    assert result.nearest_ms.max() < 6
-    return notes
+        assert e.onset - e.boundary == L_TICKS
+    for sent in rig.sink.events:
+        assert sent.sent_tick < sent.tick, f"sent at {sent.sent_tick} for {sent.tick}"
 
 
-def run_for(loop, seconds):
-    loop.run(duration_s=seconds)
+def test_notes_follow_the_composer_on_the_grid():
+    rig = rig_with(absent_s=60)
+    rig.run_for(6.0)
+    composer = rig.composers["greedy"]
+    notes = rig.notes()
+    assert len(notes) >= 25
+    assert notes[0].played == FIRST_NOTE and notes[0].struck and notes[0].decided is None
+    assert [e.decided for e in notes[1:]] == composer.decisions
+    assert [e.played for e in notes[1:]] == composer.decisions
+    struck = [e for e in notes if e.struck]
+    assert [s.midi for s in rig.sink.notes_on()] == [e.midi for e in struck]
+    assert [s.tick for s in rig.sink.notes_on()] == [e.onset for e in struck]
+    assert_on_grid(rig)
+    snap = rig.stats.read()
+    assert snap.deadline_misses == 0 and snap.notes_played == len(struck)
 
 
-def test_dance_video_to_piano_on_the_grid(tmp_path, pose):
-    composer = Recording()
-    loop, events = make_loop(tmp_path, pose, composer, absent_s=60)
-    run_for(loop, 8)
-    notes = check_audio_on_grid(tmp_path, events)
-    assert len(notes) >= 30  # 8 s at 5 notes/s, after the first frames
-    # The composer's decisions, note for note: the first note of the segment, then each
-    # decision, with repeated notes sustained (no new onset).
-    assert notes[0].played == FIRST_NOTE and notes[0].decided is None
-    assert [e.decided for e in notes[1:]] == composer.decisions[:len(notes) - 1]
-    assert [e.played for e in notes[1:]] == [e.decided for e in notes[1:]]
-    for prev, e in zip(notes, notes[1:]):
-        assert e.struck == (e.played != prev.played)
-    snap = loop.stats.snapshot()
-    assert snap["deadline_misses"] == 0
-    assert snap["notes_played"] == sum(e.struck for e in notes)
-    assert 0 < snap["latency_ms"]["pose"]["p50"] < 50
-
-
-def test_slow_composer_misses_are_counted_and_the_grid_holds(tmp_path, pose):
-    composer = Recording(slow_every=4, slow_s=0.3)  # 300 ms > L: every 4th decision is late
-    loop, events = make_loop(tmp_path, pose, composer, absent_s=60)
-    run_for(loop, 8)
-    notes = check_audio_on_grid(tmp_path, events)
+def test_a_late_decision_holds_the_previous_note_and_is_counted():
+    rig = rig_with(absent_s=60)
+    # Every 5th decision takes 150 ms of the clock: past its onset (L = 100 ms).
+    composer = Recording(rig.clock, slow_s=lambda i: 0.15 if i % 5 == 0 else 0.0)
+    rig.composers["greedy"] = composer
+    rig.loop.enter("greedy", cue=False)  # the mode's composer is now the slow one
+    rig.run_for(6.0)
+    notes = [e for e in rig.notes() if e.n > 0]
     missed = [e for e in notes if e.missed]
-    assert len(missed) >= len(composer.decisions) // 4 - 1 >= 3
-    assert loop.stats.snapshot()["deadline_misses"] == len(missed)
-    for prev, e in zip(notes, notes[1:]):
-        if e.missed:  # the previous note holds, nothing new starts
-            assert e.played == prev.played and not e.struck
-        else:
-            assert e.played == e.decided
-    # The late decisions were made (and dropped): their notes never sounded at their slot.
-    assert [e.decided for e in notes if e.decided is not None] == composer.decisions[
-        :sum(e.decided is not None for e in notes)]
+    assert len(missed) >= 4
+    assert rig.stats.read().deadline_misses == len(missed)
+    by_n = {e.n: e for e in rig.notes()}
+    for e in missed:
+        assert not e.struck and e.played == by_n[e.n - 1].played  # the previous note holds
+    assert_on_grid(rig)  # nothing was sent after its tick
 
 
-class Outage(FrameSource):
-    """The real demo video as a camera that is unplugged from `at_s` after opening for
-    `down_s` seconds (read errors, then open() failing), as a USB camera pulled out and put
-    back. Records when, on the audio clock, it went down and came back."""
-
-    def __init__(self, at_s, down_s):
-        self.video = VideoFileSource(DEMO_VIDEO)
-        self.name = "camera (video)"
-        self.at_s, self.down_s = at_s, down_s
-        self.start = None
-        self.audio_clock = None
-        self.down_tick = self.up_tick = None
-
-    def _down(self):
-        t = time.monotonic() - self.start
-        down = self.at_s <= t < self.at_s + self.down_s
-        if down and self.down_tick is None:
-            self.down_tick = self.audio_clock()
-        if not down and self.down_tick is not None and self.up_tick is None:
-            self.up_tick = self.audio_clock()
-        return down
-
-    def open(self):
-        self.start = self.start or time.monotonic()
-        if self._down():
-            raise CaptureError("camera (video): cannot open (unplugged)")
-        self.video.open()
-
-    def read(self):
-        frame = self.video.read()
-        if self._down():
-            raise CaptureError("camera (video): read failed")
-        return frame
-
-    def close(self):
-        self.video.close()
+def test_nobody_in_view_fades_out_and_music_resumes_on_the_first_note():
+    rig = rig_with(absent=lambda t: 3.0 <= t - 1.0 < 6.0)  # the clock starts at 1 s
+    rig.run_for(9.0)
+    fades = [e for e in rig.events if e.kind == "fade"]
+    assert len(fades) == 1
+    fade = fades[0]
+    gone_tick = 3.0 * RATE
+    # The fade starts on the first boundary more than absent_s after the last pose seen.
+    assert gone_tick + RATE * 1.0 <= fade.boundary <= gone_tick + RATE * 1.0 + 2 * NOTE_TICKS
+    assert [s for s in rig.sink.events if s.kind == "fade"][0].tick == fade.onset
+    during = [e for e in rig.notes() if fade.onset < e.onset < 6.0 * RATE]
+    assert not during, "no note while nobody is in view"
+    after = [e for e in rig.notes() if e.onset > fade.onset]
+    assert after[0].played == FIRST_NOTE and after[0].struck and after[0].decided is None
+    assert (after[0].onset - 6.0 * RATE) / RATE < 1.0, "resumes within a second"
+    assert after[0].onset >= fade.onset + 400 * RATE // 1000  # after the fade ended
+    assert_on_grid(rig)
 
 
-def test_camera_failure_fades_out_and_music_resumes_within_2_s(tmp_path, pose):
-    source = Outage(at_s=3.0, down_s=2.5)
-    loop, events = make_loop(tmp_path, pose, Recording(), source=source, absent_s=1.0)
-    source.audio_clock = loop.sink.now
-    camera_states = []
-
-    def watch():
-        while not stop.is_set():
-            camera_states.append(loop.stats.snapshot()["components"]["camera"]["ok"])
-            time.sleep(0.05)
-
-    stop = threading.Event()
-    threading.Thread(target=watch, daemon=True).start()
-    run_for(loop, 9)
-    stop.set()
-    assert False in camera_states and camera_states[-1] is True
-    assert loop.stats.snapshot()["deadline_misses"] == 0
-    notes = [e for e in events if e.kind == "note"]
-    faded = source.down_tick + RATE * 1.0 + NOTE_TICKS * 2 + LATENCY_MS * RATE // 1000
-    assert [e for e in notes if e.onset < source.down_tick], "music before the outage"
-    assert not [e for e in notes if faded < e.onset < source.up_tick], "faded while unseen"
-    after = [e for e in notes if e.onset > source.up_tick]
-    assert after and (after[0].onset - source.up_tick) / RATE < 2.0, "resumes within 2 s"
-    assert after[0].played == FIRST_NOTE and after[0].struck
+def test_a_cue_plays_then_the_music_resumes_after_it():
+    rig = rig_with(absent_s=60)
+    rig.run_for(2.0)
+    rig.commands.submit("set baseline")
+    rig.run_for(3.0)
+    cues = [e for e in rig.events if e.kind == "cue"]
+    assert tuple(e.midi for e in cues) == MODES["baseline"].cue
+    cue_end = cues[0].boundary + int(MODES["baseline"].cue_length_s * RATE)
+    notes_after = [e for e in rig.notes() if e.onset > cues[0].boundary]
+    assert notes_after and all(e.onset >= cue_end for e in notes_after)
+    assert notes_after[0].played == FIRST_NOTE  # a new segment for the new composer
+    cue_ons = rig.sink.notes_on(channel=1)
+    assert [s.midi for s in cue_ons] == list(MODES["baseline"].cue)
+    assert rig.stats.read().mode == "baseline"
+    assert_on_grid(rig)
 
 
-def test_modes_cues_standby_and_wake(tmp_path, pose):
-    loop, events = make_loop(tmp_path, pose, Recording(), absent_s=60)
-    timeline = [(2.0, "set baseline"), (3.5, "standby"), (5.0, "wake")]
-    threading.Thread(target=lambda: [time.sleep(d) or loop.commands.submit(c) for d, c in
-                                     zip([2.0, 1.5, 1.5], [c for _, c in timeline])],
-                     daemon=True).start()
-    capture_during_standby = []
-    threading.Timer(4.5, lambda: capture_during_standby.append(loop._capture)).start()
-    run_for(loop, 7)
-    cues = [e for e in events if e.kind == "cue"]
-    motifs = [tuple(e.midi for e in cues[i:i + len(m)]) for i, m in
-              zip([0, 2, 5], [CUES["baseline"], CUES["standby"], CUES["baseline"]])]
-    assert motifs == [CUES["baseline"], CUES["standby"], CUES["baseline"]]
-    assert capture_during_standby == [None]  # camera idle in standby
-    standby_at = cues[2].boundary
-    wake_at = cues[5].boundary
-    notes = [e for e in events if e.kind == "note"]
-    assert not [e for e in notes if standby_at < e.onset < wake_at]
-    assert [e for e in notes if e.onset > wake_at], "music resumes after wake"
-    assert loop.stats.snapshot()["mode"] == "baseline"
+def test_a_mode_change_mid_note_ends_that_note_and_keeps_the_grid():
+    rig = rig_with(absent_s=60)
+    rig.run_for(2.0)
+    sounding = rig.loop.scheduler.current
+    assert sounding is not None
+    rig.commands.submit("set live")
+    rig.run_for(2.0)
+    offs = [s for s in rig.sink.events if s.kind == "off" and s.channel == 0
+            and s.midi == MIDI_NOTES[sounding]]
+    switch = [e for e in rig.events if e.kind == "cue"][0].boundary
+    assert any(s.tick == switch for s in offs), "the sounding note ends when the cue starts"
+    assert_on_grid(rig)  # one grid across the change
 
 
-def test_replay_composes_the_recorded_dance_and_plays_it(tmp_path, pose):
-    loop, events = make_loop(tmp_path, pose, Recording(), absent_s=60, replay_s=4.0)
-    threading.Timer(5.0, lambda: loop.commands.submit("set replay")).start()
-    run_for(loop, 9)
-    notes = [e for e in events if e.kind == "note"]
-    cue_end = max(e.onset for e in events if e.kind == "cue")
-    replayed = [e.played for e in notes if e.onset > cue_end]
-    assert len(replayed) >= 10 and all(e.decided is None for e in notes if e.onset > cue_end)
-    assert replayed[0] == FIRST_NOTE  # beam search starts on E4, as the paper does
-    assert len(set(replayed)) > 1
+def test_standby_closes_the_camera_and_wakes_on_a_new_grid_without_a_burst():
+    rig = rig_with(absent_s=60)
+    rig.run_for(2.0)
+    rig.commands.submit("standby")
+    rig.run_for(0.5)
+    assert rig.feeds[0].closed and rig.loop.feed is None
+    snap = rig.stats.read()
+    assert snap.mode == "standby" and snap.person_present is False
+    assert snap.components["camera"].state == "idle"
+    assert snap.components["composer"].state == "idle"
+    before = len(rig.notes())
+    rig.run_for(4.0)  # four seconds asleep: twenty boundaries pass
+    assert len(rig.notes()) == before
+    wake_tick = rig.sink.now()
+    rig.commands.submit("wake")
+    rig.loop.step()
+    rig.loop.step()
+    assert len(rig.feeds) == 2 and not rig.feeds[1].closed
+    assert len(rig.notes()) == before, "no burst of the boundaries that passed"
+    rig.run_for(2.0)
+    woken = rig.notes()[before:]
+    cue = [e for e in rig.events if e.kind == "cue"][-1]
+    assert woken and woken[0].boundary >= wake_tick
+    assert woken[0].onset >= cue.boundary + int(MODES["greedy"].cue_length_s * RATE)
+    assert all(b.boundary - a.boundary == NOTE_TICKS for a, b in zip(woken, woken[1:]))
 
 
-def test_audio_output_failure_is_reported_and_retried(tmp_path, pose):
-    missing = tmp_path / "later"
-    loop, events = make_loop(missing, pose, Recording(), absent_s=60)
+def test_the_live_mode_falls_back_to_greedy_when_the_classifier_is_missing(caplog):
+    greedy = Recording()
+
+    def composer_for(name):
+        if name == "online":
+            raise ModelError("models/int8/note_classifier.onnx: model file missing")
+        return greedy
+
+    rig = FakeRig(DEMO_POSES, composer_for, mode="live", absent_s=60,
+                  fixed_latency_ms=LATENCY_MS).start()
+    rig.run_for(3.0)
+    assert len(greedy.decisions) >= 10, "live mode plays, with the greedy composer"
+    composer = rig.stats.read().components["composer"]
+    assert composer.ok and composer.state == "degraded"
+    assert "model file missing" in composer.degraded and "greedy" in composer.degraded
+    rig.commands.submit("set baseline")
+    rig.run_for(0.5)
+    rig.commands.submit("set live")
+    rig.run_for(0.5)
+    said = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(said) == 1, "the fallback is logged once"
+
+
+def test_the_note_history_is_bounded():
+    rig = rig_with(absent_s=60)
+    rig.run_for(20.0)  # 100 notes
+    composer = rig.composers["greedy"]
+    assert len(rig.loop.decider.notes) == composer.history_notes
+    assert len(rig.loop.timeline.poses.window(rig.loop.timeline.poses.filled, 10**6)) <= (
+        int(rig.settings.replay_s * GRID_FPS) + 6)
+
+
+def test_audio_that_fails_to_open_is_retried_with_backoff_and_reported():
+    rig = rig_with(absent_s=60)
+    rig.sink.fail_opens = 3
     states = []
-    thread = threading.Thread(target=run_for, args=(loop, 4))
-    thread.start()
-    time.sleep(1.0)
-    states.append(loop.stats.snapshot()["components"]["audio"])
-    missing.mkdir()  # the output becomes available
-    thread.join()
-    assert states[0]["ok"] is False and "cannot write" in states[0]["error"]
-    audio, _ = read_wav(missing / "out.wav")
-    assert len(audio) > RATE and any(e.struck for e in events)
+    for _ in range(200):
+        rig.loop.step()
+        states.append(rig.stats.read().components["audio"].ok)
+        if rig.sink.is_open:
+            break
+    assert rig.sink.is_open and states[0] is False and states[-1] is True
+    gaps_s = np.diff(rig.sink.attempts_ns) / 1e9
+    assert list(np.round(gaps_s, 1)) == [0.1, 0.2, 0.4]  # doubling, up to retry_s
+    rig.run_for(2.0)
+    assert rig.notes() and rig.sink.opens == 1
+    assert_on_grid(rig)
+
+
+def test_a_stalled_audio_clock_closes_the_output_and_reopens_it():
+    rig = rig_with(absent_s=60)
+    rig.run_for(1.0)
+    rig.sink.frozen = True
+    frozen_at = rig.t_s
+    while rig.sink.is_open and rig.t_s < frozen_at + 5:
+        rig.loop.step()
+    assert 1.0 <= rig.t_s - frozen_at < 1.1
+    assert rig.stats.read().components["audio"].error.endswith("(clock stalled)")
+    before = len(rig.notes())
+    rig.run_for(2.0)
+    assert rig.sink.opens == 2 and rig.stats.read().components["audio"].ok
+    after = rig.notes()[before:]
+    assert after and after[0].n == 0 and after[0].played == FIRST_NOTE  # a new clock, grid
+
+
+@pytest.mark.parametrize("lookahead", [0, 2])
+def test_a_decision_waits_for_its_lookahead_frames(lookahead):
+    class Ahead(Recording):
+        lookahead_frames = lookahead
+
+        def decide(self, recent, notes):
+            self.seen.append(len(recent))
+            return super().decide(recent, notes)
+
+    composer = Ahead()
+    composer.seen = []
+    rig = rig_with(composer, absent_s=60)
+    rig.run_for(4.0)
+    assert rig.loop.timeline.grid.lookahead_frames == lookahead
+    t = len(composer.seen)
+    assert composer.seen[-1] == composer.history_frames + lookahead and t >= 10
+    assert rig.stats.read().deadline_misses == 0
+    assert_on_grid(rig)
+
+
+def test_a_pause_between_the_two_clock_reads_does_not_move_frames_on_the_grid():
+    rig = rig_with(absent_s=60)
+    plain_now = rig.sink.now
+    rng = np.random.default_rng(0)
+
+    def a_pause_then_now():  # the loop's thread preempted just before it reads the audio clock
+        if rng.random() < 0.1:
+            rig.clock.advance(0.02)
+        return plain_now()
+
+    rig.sink.now = a_pause_then_now
+    rig.run_for(4.0)
+    # Frames are still placed at their true audio tick (the map was not shifted by a pause).
+    t_ns = rig.clock.monotonic_ns()
+    true_tick = (t_ns - rig.sink._origin_ns) * RATE // 10**9
+    assert abs(rig.loop.audio.tick_at(t_ns) - true_tick) <= 1

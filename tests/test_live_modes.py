@@ -8,24 +8,31 @@ from gpiozero.pins.mock import MockFactory
 from dance2music.config import ButtonSettings
 from dance2music.errors import InputError
 from dance2music.modes.button import ModeButton
-from dance2music.modes.commands import CommandQueue, parse
-from dance2music.modes.cues import CUES
-from dance2music.modes.machine import MUSIC_MODES, ModeMachine
+from dance2music.modes.commands import Command, CommandQueue
+from dance2music.modes.machine import ModeMachine
+from dance2music.modes.table import MODES, MUSIC_MODES
 
 
 def test_commands_are_validated():
-    assert parse("next") == ("next", None)
-    assert parse(" set  replay ") == ("set", "replay")
-    for bad in ("", "nxt", "set", "set party", "next now"):
+    assert Command.parse("next") == Command("next")
+    assert Command.parse(" set  replay ") == Command("set", "replay")
+    assert str(Command.parse("set replay")) == "set replay"
+    for bad in ("", "nxt", "set", "next now"):
         with pytest.raises(InputError, match="expected one of next"):
-            parse(bad)
+            Command.parse(bad)
+    with pytest.raises(InputError, match="mode 'party' is not one of live"):
+        Command.parse("set party")
+    assert Command.from_json({"command": "set", "mode": "greedy"}) == Command("set", "greedy")
+    for bad in ([], {"command": 3}, {"command": "set", "mode": "disco"}, {"command": "reboot"}):
+        with pytest.raises(InputError):
+            Command.from_json(bad)
 
 
 def test_queue_drains_in_order():
     q = CommandQueue()
     q.submit("next")
     q.submit("set baseline")
-    assert q.drain() == [("next", None), ("set", "baseline")]
+    assert q.drain() == [Command("next"), Command("set", "baseline")]
     assert q.drain() == [] and q.wait(0.01) is None
 
 
@@ -44,8 +51,8 @@ def test_next_cycles_music_modes_and_standby_wakes_to_the_last():
 
 
 def test_every_mode_has_a_distinct_cue():
-    assert set(CUES) == set(MUSIC_MODES) | {"standby"}
-    assert len(set(CUES.values())) == len(CUES)
+    assert set(MODES) == set(MUSIC_MODES) | {"standby"}
+    assert len({m.cue for m in MODES.values()}) == len(MODES)
 
 
 @pytest.fixture
@@ -63,8 +70,9 @@ def press(pin, seconds):
 
 def make_button(factory, **kw):
     sent = []
-    settings = ButtonSettings(pin=17, hold_s=0.5, debounce_ms=50, **kw)
-    button = ModeButton(sent.append, settings, pin_factory=factory)
+    settings = ButtonSettings(pin=17, hold_s=0.5, debounce_ms=50, **{"multi_press_ms": 0, **kw})
+    button = ModeButton(lambda command: sent.append(str(command)), settings,
+                        pin_factory=factory)
     assert button.start()
     return button, sent, factory.pin(17)
 
@@ -91,19 +99,43 @@ def test_short_press_hold_and_bounce(factory):
 
 def test_button_commands_drive_the_machine(factory):
     queue = CommandQueue()
-    button = ModeButton(queue.submit, ButtonSettings(pin=17, hold_s=0.5), pin_factory=factory)
+    button = ModeButton(queue.submit, ButtonSettings(pin=17, hold_s=0.5, multi_press_ms=0),
+                        pin_factory=factory)
     assert button.start()
     machine = ModeMachine("live")
     modes = []
     try:
         for seconds in (0.1, 0.1, 0.6, 0.1):
             press(factory.pin(17), seconds)
-            modes += [machine.apply(*c) for c in queue.drain()]
+            modes += [machine.apply(c.verb, c.mode) for c in queue.drain()]
     finally:
         button.close()
     assert modes == ["greedy", "baseline", "standby", "baseline"]
-    assert [CUES[m] for m in modes] == [CUES["greedy"], CUES["baseline"], CUES["standby"],
-                                        CUES["baseline"]]
+
+
+def test_double_and_triple_presses_change_world_and_volume(factory):
+    button, sent, pin = make_button(factory, multi_press_ms=300)
+    try:
+        press(pin, 0.08)
+        press(pin, 0.002)  # a bounce on release: not a second press, nor lost
+        assert sent == []  # a single press waits for the window to close
+        time.sleep(0.45)
+        assert sent == ["next"]
+        for _ in range(2):
+            press(pin, 0.08)
+            time.sleep(0.08)
+        time.sleep(0.45)
+        for _ in range(3):
+            press(pin, 0.08)
+            time.sleep(0.08)
+        time.sleep(0.45)
+        press(pin, 0.08)
+        press(pin, 0.7)  # a hold ends the window: standby, and the short press is dropped
+        time.sleep(0.45)
+        assert sent == ["next", "world next", "volume cycle", "toggle-standby"]
+        assert [str(Command.parse(c)) for c in sent] == sent  # commands the loop accepts
+    finally:
+        button.close()
 
 
 def test_led_shows_the_mode(factory):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dance2music.synth import fluid, midi, score, wav
-from dance2music.synth.onsets import detect_onsets, onset_offsets_s
+from onsets import detect_onsets, onset_offsets_s
 
 
 def melody(n=60, seed=0):

@@ -39,8 +39,12 @@ def verified(path: Path, expected_sha256: str) -> Path:
 
 def load_manifest(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except FileNotFoundError:
         raise ModelError(f"{path}: model manifest not found") from None
     except (OSError, ValueError) as e:
         raise ModelError(f"{path}: unreadable model manifest ({e})") from None
+    if not isinstance(manifest, dict):
+        raise ModelError(f"{path}: expected a JSON object as the model manifest, got "
+                         f"{type(manifest).__name__}")
+    return manifest

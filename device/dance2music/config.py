@@ -6,20 +6,25 @@ key, the file and what was expected. `dance2music config defaults` prints the do
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from dance2music.errors import InputError
+from dance2music.modes.table import MODE_NAMES as MODES
 from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
+from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
-MODES = ("live", "greedy", "baseline", "replay", "standby")
+MAX_CONFIG_BYTES = 1 << 20  # a real file is ~3 KiB; refuse to parse a huge one
 
 
-def key(default, doc: str, unit: str = "", low=None, high=None, choices=None):
+def key(default, doc: str, unit: str = "", low=None, high=None, choices=None, secret=False):
     return dataclasses.field(default=default, metadata={
-        "doc": doc, "unit": unit, "low": low, "high": high, "choices": choices})
+        "doc": doc, "unit": unit, "low": low, "high": high, "choices": choices, "secret": secret})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +37,13 @@ class CaptureSettings:
     loop_video: bool = key(True, "start a video file again at its end")
     reopen_max_backoff_s: float = key(1.0, "longest wait between attempts to reopen a failed "
                                            "source", "s", 0.05, 60)
+    # How the camera is mounted (undone before the pose model; on a Pi camera by the sensor).
+    hflip: bool = key(False, "mirror the image left-right")
+    vflip: bool = key(False, "flip the image upside down")
+    rotation_deg: int = key(0, "turn the image clockwise (after the flips)", "degrees",
+                            choices=(0, 90, 180, 270))
+    camera_num: int = key(0, "which Pi camera with source = \"picamera\" (Pi 5: 0 = CAM0, "
+                             "1 = CAM1)", "index", 0, 7)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +75,8 @@ class LoopSettings:
 class AudioSettings:
     driver: str = key("alsa", "FluidSynth audio driver ('file' writes audio_file)",
                       choices=("alsa", "pulseaudio", "pipewire", "jack", "file"))
-    device: str = key("default", "ALSA device name (e.g. hw:1,0, plughw:CARD=Headphones)")
+    device: str = key("default", "ALSA device name, as `dance2music audio list` shows (a Pi 5: "
+                                 "hdmi:CARD=vc4hdmi0,DEV=0, or a USB card's plughw:CARD=...)")
     audio_file: str = key("", "WAV file written in real time by the 'file' driver")
     sample_rate_hz: int = key(48000, "output sample rate", "Hz", 8000, 192000)
     period_size: int = key(128, "audio period", "frames", 16, 8192)
@@ -84,6 +97,10 @@ class ButtonSettings:
     debounce_ms: int = key(50, "edges closer than this to the previous one are ignored", "ms",
                            0, 500)
     led_pin: int = key(-1, "BCM GPIO of an optional mode LED; -1 = none", "BCM pin", -1, 53)
+    multi_press_ms: int = key(400, "presses this close form a double press (next sound world) "
+                                   "or a triple press (volume down a step; below -12 dB back to "
+                                   "0 dB); a single press waits this long; 0 = single presses "
+                                   "only", "ms", 0, 1000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +108,30 @@ class HealthSettings:
     enabled: bool = key(True, "serve /healthz, /readyz, /status, /metrics and POST /mode")
     host: str = key("127.0.0.1", "address the health/metrics HTTP server listens on")
     port: int = key(8765, "health server port; 0 = any free port", "TCP port", 0, 65535)
-    token: str = key("", "bearer token required for POST commands; empty = none")
+    token: str = key("", "bearer token required for POST commands from off the box (and, with "
+                         "page_on_lan, for every request from off the box); empty = none",
+                     secret=True)
+    page_on_lan: bool = key(False, "open the setup page (camera view) to the LAN: every "
+                                   "request from off the box then needs the token; needs host "
+                                   "0.0.0.0 (or the LAN address) and a token")
+
+
+@dataclasses.dataclass(frozen=True)
+class SoundSettings:  # how the notes sound (dance2music.sound)
+    world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
+    accompaniment: bool = key(True, "bass and chords under the melody")
+    chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+    level: bool = key(True, "live output at -16 LUFS (calibrated per world, followed slowly), "
+                            "limited to -1 dBTP; off: FluidSynth's raw 16-bit output")
+    volume_db: float = key(0.0, "volume until one is set live (then kept in volume_file)", "dB",
+                           -40.0, 6.0)
+    volume_file: str = key("/var/lib/dance2music/volume.json", "where the live volume is kept "
+                                                               "across restarts; empty = not kept")
+    osc_host: str = key("127.0.0.1", "OSC out: notes, mode, world, volume and movement to here")
+    osc_port: int = key(0, "OSC out UDP port; 0 = no OSC", "UDP port", 0, 65535)
+    midi_port: str = key("", "MIDI out: 'virtual' (a port others connect to) or part of a port's "
+                             "name; empty = no MIDI")
+    midi_api: str = key("alsa", "MIDI system", choices=("alsa", "jack"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +142,7 @@ class Config:
     audio: AudioSettings = AudioSettings()
     button: ButtonSettings = ButtonSettings()
     health: HealthSettings = HealthSettings()
+    sound: SoundSettings = SoundSettings()
 
     def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """A copy with some keys replaced (CLI flags), validated like the file's."""
@@ -113,43 +154,77 @@ class Config:
 _TYPES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
-def _value(section: str, field: dataclasses.Field, value: Any, source: str) -> Any:
-    where = f"{source}: [{section}] {field.name}"
+def _value(section: str, field: dataclasses.Field, value: Any) -> Any:
+    """`value` converted to the key's type, or InputError saying what was expected."""
     kind = {"int": int, "float": float, "bool": bool, "str": str}[field.type]
     meta = field.metadata
     ok_type = (isinstance(value, kind) and not (kind is int and isinstance(value, bool))) or (
         kind is float and isinstance(value, int) and not isinstance(value, bool))
     if not ok_type:
-        raise InputError(f"{where}: expected {_TYPES[kind]}, got {value!r}")
+        raise InputError(f"[{section}] {field.name}: expected {_TYPES[kind]}, got {value!r}")
     value = kind(value)
+    if kind is str and "\0" in value:
+        raise InputError(f"[{section}] {field.name}: expected text without NUL characters")
     if meta["choices"] and value not in meta["choices"]:
-        raise InputError(f"{where}: expected one of {', '.join(meta['choices'])}, got {value!r}")
+        choices = ", ".join(map(str, meta["choices"]))
+        raise InputError(f"[{section}] {field.name}: expected one of {choices}, got {value!r}")
+    # NaN compares false with everything, so the range test alone would let it through.
+    if kind is float and not math.isfinite(value):
+        raise InputError(f"[{section}] {field.name}: expected a finite number, got {value!r}")
     if (meta["low"] is not None and value < meta["low"]) or (
             meta["high"] is not None and value > meta["high"]):
-        raise InputError(f"{where}: expected {meta['low']}..{meta['high']} {meta['unit']}, "
-                         f"got {value!r}".replace(" ,", ","))
+        raise InputError(f"[{section}] {field.name}: expected {meta['low']}..{meta['high']} "
+                         f"{meta['unit']}, got {value!r}".replace(" ,", ","))
     return value
 
 
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    return f"unknown {kind} {name} ({hint}expected one of {', '.join(known)})"
+
+
 def _build(tables: dict[str, Any], source: str) -> Config:
+    """The Config of `tables`, or one InputError listing every mistake in them."""
     sections = {f.name: f.type for f in dataclasses.fields(Config)}
-    for name in tables:
-        if name not in sections:
-            raise InputError(f"{source}: unknown section [{name}] (expected one of "
-                             f"{', '.join(sections)})")
+    errors = [_unknown("section", f"[{name}]", [f"[{s}]" for s in sections])
+              for name in tables if name not in sections]
     built = {}
     for name, cls_name in sections.items():
         cls = globals()[cls_name]
         table = tables.get(name, {})
         if not isinstance(table, dict):
-            raise InputError(f"{source}: {name} must be a [{name}] table")
+            errors.append(f"{name} must be a [{name}] table")
+            continue
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        for k in table:
+        values = {}
+        for k, v in table.items():
             if k not in fields:
-                raise InputError(f"{source}: unknown key [{name}] {k} (expected one of "
-                                 f"{', '.join(fields)})")
-        built[name] = cls(**{k: _value(name, fields[k], v, source) for k, v in table.items()})
+                errors.append(_unknown("key", f"[{name}] {k}", list(fields)))
+                continue
+            try:
+                values[k] = _value(name, fields[k], v)
+            except InputError as e:
+                errors.append(str(e))
+        built[name] = cls(**values)
+    if not errors:
+        errors = _combination_errors(Config(**built))
+    if errors:
+        raise InputError("\n".join(f"{source}: {e}" for e in errors))
     return Config(**built)
+
+
+def _combination_errors(cfg: Config) -> list[str]:
+    """Keys that are each valid but do not go together."""
+    errors = []
+    h = cfg.health
+    if h.page_on_lan and not h.token:
+        errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "
+                      "of a living room is private")
+    if h.page_on_lan and h.host in ("127.0.0.1", "::1", "localhost"):
+        errors.append(f"[health] page_on_lan = true needs [health] host = \"0.0.0.0\" (or the "
+                      f"LAN address), got {h.host!r}: the page would not be reachable")
+    return errors
 
 
 def load(path: Path | None) -> Config:
@@ -160,19 +235,49 @@ def load(path: Path | None) -> Config:
         path = DEFAULT_CONFIG
     try:
         with open(path, "rb") as f:
-            tables = tomllib.load(f)
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as e:
         raise InputError(f"{path}: cannot read the configuration ({e.strerror or e})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a configuration")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r})"
+                         ) from None
+    if "\0" in text:
+        raise InputError(f"{path}: contains a NUL byte at offset {text.index(chr(0))}; "
+                         "not a text file")
+    try:
+        tables = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML ({e})") from None
     return _build(tables, str(path))
 
 
+def missing_paths(cfg: Config) -> list[str]:
+    """Files the configuration names that do not exist (checked by `config check`, so a typo
+    shows before the service starts, not as a retry loop on the device)."""
+    problems = []
+    source = cfg.capture.source
+    if source and source != "picamera" and not source.isdigit() and not Path(source).exists():
+        problems.append(f"[capture] source: {source} does not exist")
+    if not Path(cfg.audio.soundfont).is_file():
+        problems.append(f"[audio] soundfont: {cfg.audio.soundfont} is not a file")
+    if cfg.pose.model_dir and not Path(cfg.pose.model_dir).is_dir():
+        problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
+    if cfg.audio.driver == "file" and cfg.audio.audio_file:
+        folder = Path(cfg.audio.audio_file).parent
+        if not folder.is_dir():
+            problems.append(f"[audio] audio_file: folder {folder} does not exist")
+    return problems
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):  # JSON's escapes are valid TOML; TOML also wants DEL escaped
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     return repr(value)
 
 
@@ -188,8 +293,12 @@ def documented(config: Config = Config()) -> str:
             if meta["low"] is not None:
                 extra.append(f"range {meta['low']}..{meta['high']}")
             if meta["choices"]:
-                extra.append("one of " + ", ".join(meta["choices"]))
+                extra.append("one of " + ", ".join(map(str, meta["choices"])))
             extra.append(f"default {_toml(f.default)}")
             lines.append(f"# {meta['doc']} ({'; '.join(extra)})")
-            lines.append(f"{f.name} = {_toml(getattr(current, f.name))}")
+            value = getattr(current, f.name)
+            if meta["secret"] and value:
+                lines.append(f"# {f.name} is set (not shown)")
+            else:
+                lines.append(f"{f.name} = {_toml(value)}")
     return "\n".join(lines) + "\n"

@@ -11,3 +11,7 @@ class InputError(Dance2MusicError, ValueError):
 
 class ModelError(Dance2MusicError, RuntimeError):
     """A model file is missing, corrupt or does not match its manifest."""
+
+
+class OutputError(Dance2MusicError, OSError):
+    """An output cannot be written (full disk, read-only file system, no permission)."""

@@ -1,7 +1,10 @@
 """The playbook against a real Debian 12 machine (systemd-nspawn, systemd as PID 1) over SSH:
 the service really starts, tells systemd it is READY with a STATUS line, answers /healthz and
 /readyz with the demo video as camera and file audio, `dance2music status` exits 0, a frozen
-process is restarted by the watchdog, and a second playbook run changes nothing.
+process is restarted by the watchdog, a second playbook run changes nothing, a bad
+configuration is refused before it replaces the working one, started in standby it is READY
+within 10 s and never restarted, and `dance2music_state=absent` removes everything the role
+installed.
 
 Runs as root (CI does). The first run on a machine builds the rootfs cache (~2 min)."""
 
@@ -80,11 +83,11 @@ def inventory(machine, health_port, tmp_path_factory):
     return path
 
 
-def run_playbook(inventory: Path) -> tuple[subprocess.CompletedProcess, float]:
+def run_playbook(inventory: Path, *options: str) -> tuple[subprocess.CompletedProcess, float]:
     env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
            "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     start = time.monotonic()
-    result = subprocess.run([str(ANSIBLE_PLAYBOOK), "-i", str(inventory), "site.yml"],
+    result = subprocess.run([str(ANSIBLE_PLAYBOOK), "-i", str(inventory), "site.yml", *options],
                             cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=900)
     return result, time.monotonic() - start
 
@@ -164,6 +167,9 @@ def test_status_command_exits_0(machine, health_port):
                          f"--url http://127.0.0.1:{health_port}", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "healthy" in result.stdout
+    # Without --url: the address comes from the service's configuration (readable by root).
+    result = machine.ssh("sudo /opt/dance2music/.venv/bin/dance2music status", check=False)
+    assert result.returncode == 0 and "healthy" in result.stdout, result.stdout + result.stderr
 
 
 def test_watchdog_restarts_a_frozen_process(machine, health_port):
@@ -188,3 +194,52 @@ def test_second_playbook_run_changes_nothing(machine, inventory):
     assert result.returncode == 0, result.stdout[-6000:]
     counts = recap(result.stdout)
     assert counts["changed"] == 0, result.stdout[-6000:]
+
+
+def test_a_bad_configuration_is_refused_and_the_old_one_kept(machine, inventory, health_port):
+    before = machine.ssh("sudo cat /etc/dance2music/config.toml").stdout
+    bad = json.loads(inventory.read_text())["dance2music"]["vars"]["dance2music_config"]
+    bad["capture"]["rotation_deg"] = 45
+    result, _ = run_playbook(inventory, "-e", json.dumps({"dance2music_config": bad}))
+    assert result.returncode != 0
+    assert "[capture] rotation_deg: expected one of 0, 90, 180, 270, got 45" in result.stdout
+    assert machine.ssh("sudo cat /etc/dance2music/config.toml").stdout == before
+    assert get(health_port, "/readyz")[0] == 200
+
+
+def test_started_in_standby_it_is_ready_within_10_s_and_never_restarted(machine, inventory,
+                                                                          health_port):
+    """Standby is a state: READY=1 comes once the loop runs in any mode. (Before, it never came
+    in standby, and systemd killed and restarted the service every TimeoutStartSec = 180 s.)"""
+    config = json.loads(inventory.read_text())["dance2music"]["vars"]["dance2music_config"]
+    config["loop"] = {"mode": "standby"}
+    result, _ = run_playbook(inventory, "-e", json.dumps({"dance2music_config": config}))
+    assert result.returncode == 0, result.stdout[-6000:]
+    props = machine.systemctl_show("dance2music", "ExecMainStartTimestampMonotonic",
+                                   "ActiveEnterTimestampMonotonic", "NRestarts", "ActiveState")
+    ready_s = (int(props["ActiveEnterTimestampMonotonic"])
+               - int(props["ExecMainStartTimestampMonotonic"])) / 1e6
+    FIGURES["standby_ready_s"] = round(ready_s, 1)
+    assert props["ActiveState"] == "active" and 0 < ready_s <= 10, props
+    end = time.monotonic() + 240  # longer than TimeoutStartSec
+    while time.monotonic() < end:
+        now = machine.systemctl_show("dance2music", "NRestarts", "ActiveState")
+        assert now == {"NRestarts": props["NRestarts"], "ActiveState": "active"}, now
+        time.sleep(10)
+    status, body = get(health_port, "/readyz")
+    assert status == 200, body  # standby is not a fault
+    assert get(health_port, "/status")[1]["mode"] == "standby"
+
+
+def test_uninstall_removes_everything_the_role_installed(machine, inventory):
+    result, seconds = run_playbook(inventory, "-e", "dance2music_state=absent")
+    FIGURES["uninstall_s"] = round(seconds, 1)
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert recap(result.stdout)["changed"] > 0
+    assert machine.systemctl_show("dance2music", "LoadState")["LoadState"] == "not-found"
+    for path in ("/opt/dance2music", "/etc/dance2music", "/etc/systemd/system/dance2music.service",
+                 "/etc/systemd/system/dance2music.service.d"):
+        assert machine.ssh(f"test -e {path}", check=False).returncode == 1, path
+    assert machine.ssh("getent passwd dance2music", check=False).returncode == 2
+    again, _ = run_playbook(inventory, "-e", "dance2music_state=absent")
+    assert again.returncode == 0 and recap(again.stdout)["changed"] == 0, again.stdout[-6000:]

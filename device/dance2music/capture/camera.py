@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+from dance2music.capture.opencv import cv2_module
+from dance2music.capture.sensor_time import frame_time_ns
 from dance2music.capture.source import CaptureError, Frame, FrameSource
+
+log = logging.getLogger(__name__)
 
 
 class OpenCVCamera(FrameSource):
@@ -18,8 +23,7 @@ class OpenCVCamera(FrameSource):
         self._cap = None
 
     def open(self) -> None:
-        import cv2
-
+        cv2 = cv2_module()
         self.close()
         cap = cv2.VideoCapture(self.device, cv2.CAP_V4L2)
         if not cap.isOpened():
@@ -46,40 +50,56 @@ class OpenCVCamera(FrameSource):
 
 
 class PiCamera(FrameSource):
-    """The Raspberry Pi camera (libcamera) at a low resolution close to the model's input."""
+    """The Raspberry Pi camera (libcamera) at a low resolution close to the model's input,
+    flipped by the sensor, frames stamped with the sensor's exposure time."""
 
-    name = "picamera"
-
-    def __init__(self, width_px: int = 640, height_px: int = 480, fps: float = 30.0):
+    def __init__(self, width_px: int = 640, height_px: int = 480, fps: float = 30.0,
+                 camera_num: int = 0, sensor_flips: tuple[bool, bool] = (False, False)):
         self.size = (width_px, height_px)
         self.fps = fps
+        self.camera_num = camera_num  # a Pi 5 has two camera ports, CAM0 and CAM1
+        self.sensor_flips = sensor_flips
+        self.name = f"picamera {camera_num}"
+        self.sensor_stamped: bool | None = None  # known after the first frame
         self._cam = None
 
     def open(self) -> None:
         try:
+            from libcamera import Transform
             from picamera2 import Picamera2
         except ImportError as e:
-            raise CaptureError(f"picamera: picamera2 is not installed ({e}); on Raspberry Pi "
-                               f"OS install python3-picamera2") from None
+            raise CaptureError(f"{self.name}: picamera2 is not installed ({e}); on Raspberry "
+                               f"Pi OS install python3-picamera2") from None
         self.close()
+        hflip, vflip = self.sensor_flips
         try:
-            cam = Picamera2()
+            cam = Picamera2(self.camera_num)
             cam.configure(cam.create_video_configuration(
                 main={"size": self.size, "format": "RGB888"},  # RGB888 is BGR in memory
+                transform=Transform(hflip=int(hflip), vflip=int(vflip)),
                 controls={"FrameRate": self.fps}, buffer_count=2))
             cam.start()
         except Exception as e:  # libcamera raises RuntimeError/IndexError for a missing camera
-            raise CaptureError(f"picamera: cannot start ({e})") from None
+            raise CaptureError(f"{self.name}: cannot start ({e})") from None
         self._cam = cam
 
     def read(self) -> Frame:
         if self._cam is None:
-            raise CaptureError("picamera: not open")
+            raise CaptureError(f"{self.name}: not open")
         try:
-            image = self._cam.capture_array("main")
+            request = self._cam.capture_request()
         except Exception as e:
-            raise CaptureError(f"picamera: capture failed ({e})") from None
-        return Frame(image, time.monotonic_ns())
+            raise CaptureError(f"{self.name}: capture failed ({e})") from None
+        try:
+            image = request.make_array("main")
+            timestamp_ns, from_sensor = frame_time_ns(request.get_metadata())
+        finally:
+            request.release()  # the buffer goes back to libcamera whatever happened
+        if self.sensor_stamped is None:
+            self.sensor_stamped = from_sensor
+            log.info("%s: frames timed by %s", self.name,
+                     "the sensor (SensorTimestamp)" if from_sensor else "their arrival")
+        return Frame(image, timestamp_ns)
 
     def close(self) -> None:
         if self._cam is not None:

@@ -1,6 +1,7 @@
 """Capture in its own thread into a one-slot latest-frame buffer: inference never blocks
 capture, a frame not taken before the next arrives is dropped and counted, and a failing source
-is reopened with backoff while the loop keeps running."""
+is reopened with backoff while the loop keeps running; so is one that raises anything else
+("camera down: <error>"), because the thread must never end while the appliance runs."""
 
 from __future__ import annotations
 
@@ -61,15 +62,28 @@ class CaptureThread:
                 self.error = "end of video"
                 break
             except CaptureError as e:
-                if self.error != str(e):
-                    log.warning("%s (retrying, every %.1f s at most)", e, self.max_backoff_s)
-                self.error = str(e)
+                self._failed(str(e))
+            except Exception as e:  # a driver's or decoder's surprise: capture restarts too
+                self._failed(f"camera down: {type(e).__name__}: {e}", unexpected=True)
             finally:
-                self.source.close()
+                self._close_source()
             self._stop.wait(backoff_s)
             backoff_s = min(backoff_s * 2, self.max_backoff_s)
         with self._cond:
             self._cond.notify_all()
+
+    def _failed(self, error: str, unexpected: bool = False) -> None:
+        """One log line per change of state (the traceback once, for a surprise)."""
+        if self.error != error:
+            log.warning("%s (retrying, every %.1f s at most)", error, self.max_backoff_s,
+                        exc_info=unexpected)
+        self.error = error
+
+    def _close_source(self) -> None:
+        try:
+            self.source.close()
+        except Exception as e:  # closing a broken device may fail too; reopening decides
+            log.debug("%s: close failed: %s", self.source.name, e)
 
     def close(self) -> None:
         self._stop.set()

@@ -6,8 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from dance2music.capture.opencv import cv2_module
 from dance2music.capture.source import CaptureError, EndOfStream, Frame, FrameSource
 from dance2music.errors import InputError
+
+MAX_FPS = 1000.0  # beyond this a header is lying, and pacing would spin
 
 
 class VideoFileSource(FrameSource):
@@ -23,14 +26,13 @@ class VideoFileSource(FrameSource):
         self._next_ns: int | None = None
 
     def open(self) -> None:
-        import cv2
-
+        cv2 = cv2_module()
         self.close()
         cap = cv2.VideoCapture(str(self.path))
         fps = cap.get(cv2.CAP_PROP_FPS)
-        if not cap.isOpened() or not fps > 0:
+        if not cap.isOpened() or not 0 < fps <= MAX_FPS:  # also NaN: a broken header
             cap.release()
-            raise CaptureError(f"{self.path}: cannot decode this video")
+            raise CaptureError(f"{self.path}: cannot decode this video (frame rate {fps:g})")
         self._cap = cap
         self.fps = fps
         self._period_ns = int(round(1e9 / fps))
@@ -38,13 +40,15 @@ class VideoFileSource(FrameSource):
 
     def _decode(self):
         ok, image = self._cap.read()
-        if not ok and self.loop:
-            import cv2
-
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = self._cap.read()
-        if not ok:
-            raise EndOfStream(f"{self.path}: end of video")
+        if ok or not self.loop:
+            if not ok:
+                raise EndOfStream(f"{self.path}: end of video")
+            return image
+        self._cap.set(cv2_module().CAP_PROP_POS_FRAMES, 0)
+        ok, image = self._cap.read()
+        if not ok:  # a looping file has no end: one that cannot start again is a failure
+            raise CaptureError(f"{self.path}: cannot read the video from its start again "
+                               "(changed, truncated or removed?)")
         return image
 
     def read(self) -> Frame:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dance2music.errors import InputError
+from dance2music.files import all_or_nothing, check_outputs
 from dance2music.pose.estimator import OpenVinoPose
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.sequence import save
@@ -24,13 +24,11 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in filter(None, (args.output, args.overlay)):
-        if not path.parent.is_dir():
-            raise InputError(f"{path}: folder {path.parent} does not exist")
-    with OpenVinoPose(smoothing=not args.no_smoothing) as estimator:
+    check_outputs([p for p in (args.output, args.overlay) if p is not None], inputs=(args.video,))
+    with OpenVinoPose(smoothing=not args.no_smoothing) as estimator, all_or_nothing():
         seq = extract_poses(args.video, estimator, progress=sys.stderr.isatty(),
                             overlay_path=args.overlay)
-    save(seq, args.output)
+        save(seq, args.output)
     seen = float((seq.keypoints[:, NECK, 2] > 0).mean())
     print(f"{args.output}: {len(seq)} frames, {seq.times()[-1]:.2f} s, {seq.image_size[0]}x"
           f"{seq.image_size[1]}, person found in {seen:.0%} of frames")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
+import threading
 from pathlib import Path
 
 from dance2music import config as configuration
-from dance2music.errors import Dance2MusicError
+from dance2music.sound.worlds import WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -22,35 +24,54 @@ def register(subparsers) -> None:
                                     "file (default: the bundled demo video)")
     p.add_argument("--audio-file", type=Path, help="write the audio to this WAV file (in real "
                                                    "time) instead of the sound card")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--duration", type=duration_s, metavar="S", help="stop after S seconds")
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
+    p.add_argument("--world", choices=WORLD_NAMES, help="sound world at start ([sound] world)")
     p.set_defaults(func=run)
+
+
+def duration_s(text: str) -> float:
+    """A finite number of seconds > 0 (argparse answers anything else with exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
+    return value
 
 
 def overrides(args: argparse.Namespace) -> dict[str, dict]:
     """The command line's flags as configuration keys (they override the file)."""
-    out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}}
+    out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}, "sound": {}}
     if args.source is not None:
         out["capture"]["source"] = args.source
     if args.mode is not None:
         out["loop"]["mode"] = args.mode
     if args.latency_ms is not None:
         out["loop"]["fixed_latency_ms"] = args.latency_ms
+    if args.world is not None:
+        out["sound"]["world"] = args.world
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.duration is not None and args.duration <= 0:
-        raise Dance2MusicError(f"--duration: expected seconds > 0, got {args.duration}")
     cfg = configuration.load(args.config).with_overrides(**overrides(args))
+    # Handlers first: a stop asked for while the models load ends the run as soon as it can
+    # begin, instead of killing the process half-built.
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    log.info("starting in mode %s", cfg.loop.mode)
     from dance2music.live.appliance import Appliance
 
-    with Appliance(cfg) as appliance:
-        stop = lambda *_: appliance.loop.stop()  # noqa: E731
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, stop)
+    with Appliance(cfg, stopping=stopping) as appliance:
         appliance.run(args.duration)
+    if appliance.loop.source_ended:
+        # A source that ends is a failure for a service: exit 1 lets Restart=on-failure act.
+        log.error("the video source ended (capture.loop_video = false); exiting with status 1")
+        return 1
     return 0

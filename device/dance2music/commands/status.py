@@ -1,12 +1,14 @@
 """`dance2music status`: what the service is doing, readable over ssh; the exit code says
-healthy (0), degraded (1: running but a component is down) or down (2: stalled or unreachable)."""
+healthy (0), degraded (1: running but a component is down) or down (2: stalled or unreachable).
+The address is read from the service's configuration (or --url)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 
-from dance2music.health.client import ServiceUnreachable, call, default_url
+from dance2music.commands import service
+from dance2music.commands.output import print_json
+from dance2music.health.client import ServiceUnreachable, call
 
 HEALTHY, DEGRADED, DOWN = 0, 1, 2
 STAGES = ("capture", "pose", "compose", "schedule")
@@ -15,9 +17,10 @@ STAGES = ("capture", "pose", "compose", "schedule")
 def register(subparsers) -> None:
     p = subparsers.add_parser("status", help="show the running service's health and stats",
                               description=__doc__)
-    p.add_argument("--url", default=default_url(),
-                   help="the service's health address (default %(default)s; env DANCE2MUSIC_URL)")
-    p.add_argument("--json", action="store_true", help="print /status as JSON")
+    service.add_arguments(p)
+    p.add_argument("--json", action="store_true",
+                   help="print /status as JSON (also when the service is down: then "
+                        '{"health": {"alive": false, ...}, "error": ...})')
     p.set_defaults(func=run)
 
 
@@ -25,20 +28,28 @@ def verdict(status: dict) -> int:
     health = status.get("health") or {}
     if not health.get("alive"):
         return DOWN
-    return HEALTHY if health.get("ready") else DEGRADED
+    return HEALTHY if health.get("ready") and not health.get("degraded") else DEGRADED
 
 
 def run(args: argparse.Namespace) -> int:
+    where = service.endpoint(args)
     try:
-        code, status = call(args.url, "/status")
+        code, status = call(where.url, "/status", token=where.token)
+        error = None if code == 200 else f"/status answered {code}: {status.get('error', status)}"
     except ServiceUnreachable as e:
-        print(f"dance2music: DOWN: {e}")
-        return DOWN
-    if code != 200:
-        print(f"dance2music: DOWN: /status answered {code}: {status.get('error', status)}")
+        error = str(e)
+    if error is not None:
+        if args.json:
+            print_json({"health": {"alive": False, "ready": False}, "error": error,
+                        "url": where.url})
+        else:
+            print(f"dance2music: DOWN: {error}")
         return DOWN
     result = verdict(status)
-    print(json.dumps(status, indent=2, sort_keys=True) if args.json else summary(status, result))
+    if args.json:
+        print_json(status)
+    else:
+        print(summary(status, result))
     return result
 
 
@@ -55,8 +66,19 @@ def summary(status: dict, result: int) -> str:
     word = {HEALTHY: "healthy", DEGRADED: "DEGRADED", DOWN: "DOWN (loop stalled)"}[result]
     not_ready = health.get("not_ready") or {}
     names = dict.fromkeys([*(status.get("components") or {}), *not_ready])
-    components = ", ".join(f"{name} DOWN ({not_ready[name]})" if name in not_ready
-                           else f"{name} up" for name in names) or "none reported"
+    degraded = health.get("degraded") or {}
+    reported = status.get("components") or {}
+
+    def state(name: str) -> str:
+        if name in not_ready:
+            return f"{name} DOWN ({not_ready[name]})"
+        if name in degraded:
+            return f"{name} DEGRADED ({degraded[name]})"
+        value = reported.get(name)
+        idle = isinstance(value, dict) and value.get("state") == "idle"
+        return f"{name} idle" if idle else f"{name} up"
+
+    components = ", ".join(state(name) for name in names) or "none reported"
     platform = status.get("platform") or {}
     cpu = []
     if platform.get("cpu_temperature_c") is not None:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 
 from dance2music.errors import Dance2MusicError
-
-DEFAULT_URL = "http://127.0.0.1:8765"
 
 
 class ServiceUnreachable(Dance2MusicError):
     """Nothing answers at the service's address (not running, wrong --url, firewall)."""
 
 
-def default_url() -> str:
-    return os.environ.get("DANCE2MUSIC_URL", DEFAULT_URL)
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect would carry the bearer token to wherever it points
+
+
+# The service is on this machine or the LAN: never through a proxy from http_proxy & co.,
+# which would receive the bearer token.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
 def call(url: str, path: str, payload: dict | None = None, token: str | None = None,
@@ -31,7 +34,7 @@ def call(url: str, path: str, payload: dict | None = None, token: str | None = N
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with _OPENER.open(request, timeout=timeout_s) as response:
             return response.status, _decode(response.read(), url + path)
     except urllib.error.HTTPError as e:
         return e.code, _decode(e.read(), url + path)

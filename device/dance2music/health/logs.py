@@ -48,8 +48,9 @@ class _PriorityFormatter(logging.Formatter):
         return f"<{priority}>" + super().format(record).replace("\n", " | ")
 
 
-def configure_logging(verbose: bool = False) -> logging.Handler:
-    """Installs one root handler (journal or stderr) and returns it."""
+def configure_logging(verbose: bool = False, quiet: bool = False) -> logging.Handler:
+    """Installs one root handler (journal or stderr) and returns it; verbose shows debug
+    messages, quiet only warnings and errors."""
     handler = journal_handler() if stderr_is_journal() else logging.StreamHandler(sys.stderr)
     if not handler.formatter:
         handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
@@ -57,5 +58,5 @@ def configure_logging(verbose: bool = False) -> logging.Handler:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     return handler

@@ -1,17 +1,18 @@
-"""Prometheus exposition built from the loop's stats snapshot (a private registry, so nothing
-global is registered at import and two servers in one process never collide)."""
+"""Prometheus exposition built from the loop's stats snapshot, by Prometheus's conventions:
+base units (seconds), latency as histograms, counters ending in `_total`, and the process's
+own RSS, CPU time and open file descriptors. A private registry: nothing global is registered
+at import and two servers in one process never collide."""
 
 from __future__ import annotations
 
 import time
 from typing import Callable
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
+                                    HistogramMetricFamily, InfoMetricFamily)
 
 from dance2music.health.state import component_states
-
-QUANTILES = {"p50": "0.5", "p99": "0.99"}
 
 
 class SnapshotCollector:
@@ -25,13 +26,7 @@ class SnapshotCollector:
         snap = self._snapshot()
         yield from _gauges(snap)
         yield from _counters(snap)
-        latency = GaugeMetricFamily("dance2music_latency_ms", "Per-stage latency quantiles",
-                                    labels=["stage", "quantile"])
-        for stage, quantiles in (snap.get("latency_ms") or {}).items():
-            for name, q in QUANTILES.items():
-                if (quantiles or {}).get(name) is not None:
-                    latency.add_metric([stage, q], float(quantiles[name]))
-        yield latency
+        yield _latency(snap)
         up = GaugeMetricFamily("dance2music_component_up", "1 when the component is up",
                                labels=["component"])
         for name, (is_up, _error) in component_states(snap).items():
@@ -48,15 +43,28 @@ class SnapshotCollector:
         yield from _platform_gauges(self._platform())
 
 
+def _latency(snap: dict) -> HistogramMetricFamily:
+    family = HistogramMetricFamily("dance2music_latency_seconds",
+                                   "Per-stage latency: capture, pose, compose, schedule (per "
+                                   "frame or note) and end_to_end (camera to onset)",
+                                   labels=["stage"])
+    for stage, histogram in (snap.get("latency_histograms") or {}).items():
+        buckets = [(str(float(bound)) if bound != "+Inf" else "+Inf", count)
+                   for bound, count in histogram["buckets"]]
+        family.add_metric([stage], buckets, histogram["sum_s"])
+    return family
+
+
 def _gauges(snap: dict):
-    for key, name, doc in (
-        ("fps", "dance2music_fps", "Frames processed per second"),
-        ("person_present", "dance2music_person_present", "1 when a dancer is in view"),
-        ("fixed_latency_ms", "dance2music_fixed_latency_ms", "The fixed latency L"),
-        ("uptime_s", "dance2music_uptime_seconds", "Seconds since the loop started"),
+    for key, name, doc, scale in (
+        ("fps", "dance2music_frames_per_second", "Frames processed per second", 1.0),
+        ("person_present", "dance2music_person_present", "1 when a dancer is in view", 1.0),
+        ("fixed_latency_ms", "dance2music_fixed_latency_seconds",
+         "The fixed latency L from a note-grid boundary to its onset", 1e-3),
+        ("uptime_s", "dance2music_uptime_seconds", "Seconds since the loop started", 1.0),
     ):
         if snap.get(key) is not None:
-            yield GaugeMetricFamily(name, doc, value=float(snap[key]))
+            yield GaugeMetricFamily(name, doc, value=float(snap[key]) * scale)
     if snap.get("last_progress_s") is not None:
         age = time.monotonic() - float(snap["last_progress_s"])
         yield GaugeMetricFamily("dance2music_last_progress_age_seconds",
@@ -64,9 +72,10 @@ def _gauges(snap: dict):
 
 
 def _counters(snap: dict):
+    # CounterMetricFamily writes the sample as NAME_total.
     for key, name, doc in (
         ("frames_dropped", "dance2music_frames_dropped", "Frames dropped by capture"),
-        ("deadline_misses", "dance2music_deadline_misses", "Notes scheduled after their deadline"),
+        ("deadline_misses", "dance2music_deadline_misses", "Notes decided after their deadline"),
         ("notes_played", "dance2music_notes_played", "Notes played"),
     ):
         if snap.get(key) is not None:
@@ -90,4 +99,5 @@ def _platform_gauges(readings: dict):
 def exposition(snapshot: Callable[[], dict], platform: Callable[[], dict]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(snapshot, platform))
+    ProcessCollector(registry=registry)  # process_resident_memory_bytes, _cpu_seconds_total, ...
     return generate_latest(registry)

@@ -101,12 +101,16 @@ def status_line(snap: dict) -> str:
     down = state.not_ready(snap)
     if down:
         parts.append("down: " + ", ".join(down))
+    degraded = state.degraded(snap)
+    if degraded:
+        parts.append("degraded: " + ", ".join(degraded))
     return ", ".join(parts)
 
 
 class Heartbeat:
     """A daemon thread that reads the snapshot periodically and tells systemd about it:
-    READY=1 once every component is up, STATUS= each period, WATCHDOG=1 only when the loop
+    READY=1 once the loop runs (in any mode: standby, or a camera missing at boot and retried,
+    is a state /readyz reports, not a failed start), STATUS= each period, WATCHDOG=1 only when the loop
     completed an iteration since the previous ping (a stalled or frozen loop gets restarted)."""
 
     def __init__(self, notifier: SystemdNotifier, snapshot: Callable[[], dict],
@@ -123,7 +127,7 @@ class Heartbeat:
     def beat(self) -> None:
         """One period's work (public so tests drive it without a thread)."""
         snap = self.snapshot()
-        if not self.ready_sent and not state.not_ready(snap):
+        if not self.ready_sent and snap.get("last_progress_s") is not None:
             self.notifier.ready()
             self.ready_sent = True
         self.notifier.status(status_line(snap))

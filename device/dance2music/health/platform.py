@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 THERMAL_ROOT = Path("/sys/class/thermal")
@@ -58,3 +61,22 @@ def throttling(timeout_s: float = 1.0) -> dict | None:
 
 def platform_readings() -> dict:
     return {"cpu_temperature_c": cpu_temperature_c(), "throttling": throttling()}
+
+
+class CachedReadings:
+    """platform_readings() taken at most once per `max_age_s`: a flood of /status or /metrics
+    requests forks vcgencmd once a second, not once a request."""
+
+    def __init__(self, read: Callable[[], dict] = platform_readings, max_age_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self._read, self.max_age_s, self._clock = read, max_age_s, clock
+        self._lock = threading.Lock()
+        self._value: dict | None = None
+        self._taken_s = 0.0
+
+    def __call__(self) -> dict:
+        with self._lock:
+            now = self._clock()
+            if self._value is None or now - self._taken_s >= self.max_age_s:
+                self._value, self._taken_s = self._read(), now
+            return self._value

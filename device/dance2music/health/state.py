@@ -31,6 +31,14 @@ def not_ready(snap: dict) -> dict[str, str]:
     return {name: error for name, (up, error) in component_states(snap).items() if not up}
 
 
+def degraded(snap: dict) -> dict[str, str]:
+    """The components that are up but doing less than asked (the live mode playing its
+    fallback composer), each with what it does instead."""
+    reported = snap.get("components") or {}
+    return {name: value["degraded"] for name, value in reported.items()
+            if isinstance(value, dict) and value.get("degraded")}
+
+
 def progress_age_s(snap: dict, now_s: float | None = None) -> float | None:
     """Seconds since the loop's last completed iteration (monotonic), None before the first."""
     last = snap.get("last_progress_s")

@@ -4,15 +4,20 @@ button, health server and systemd notifications around one LiveLoop."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from dance2music.capture.open import open_source
+from dance2music.capture.thread import CaptureThread
 from dance2music.config import Config
 from dance2music.errors import InputError
+from dance2music.health.notes import RecentNotes
 from dance2music.live.loop import LiveLoop
 from dance2music.live.stats import LiveStats
 from dance2music.modes.button import ModeButton
 from dance2music.modes.commands import CommandQueue
+from dance2music.sound.live import LiveSound
+from dance2music.sound.outputs import OutputObserver
 from dance2music.synth.fluid import SynthSettings
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 
@@ -28,26 +33,15 @@ def make_sink(cfg: Config) -> FluidSynthSink:
                       polyphony=a.polyphony),
         OutputSettings(driver=a.driver, device=a.device,
                        audio_file=Path(a.audio_file) if a.audio_file else None,
-                       period_size=a.period_size, periods=a.periods))
+                       period_size=a.period_size, periods=a.periods),
+        level=cfg.sound.level)
 
 
 def composer_factory(cfg: Config):
-    """mode -> a fresh causal composer. 'live' is the online classifier, or greedy until that
-    is installed."""
+    """composer name (the modes table's) -> a fresh causal composer."""
     from dance2music.music.registry import make_composer
 
-    representation = cfg.pose.representation
-
-    def composer_for(mode: str):
-        if mode == "live":
-            try:
-                return make_composer("online", representation=representation)
-            except InputError as e:
-                log.info("live: the online composer is not available (%s): greedy instead", e)
-                mode = "greedy"
-        return make_composer(mode, representation=representation)
-
-    return composer_for
+    return lambda name: make_composer(name, representation=cfg.pose.representation)
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:
@@ -59,7 +53,8 @@ def model_checksums(model_dir: Path) -> dict[str, str]:
 
 
 class Appliance:
-    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None):
+    def __init__(self, cfg: Config, estimator=None, composer_for=None, sink=None,
+                 stopping: threading.Event | None = None):
         self.cfg = cfg
         self.stats = LiveStats(cfg.loop.fixed_latency_ms)
         self.commands = CommandQueue()
@@ -68,32 +63,48 @@ class Appliance:
             from dance2music.pose.estimator import DEFAULT_MODEL_DIR, OpenVinoPose
 
             model_dir = Path(cfg.pose.model_dir) if cfg.pose.model_dir else DEFAULT_MODEL_DIR
-            estimator = OpenVinoPose(model_dir=model_dir, smoothing=True)
+            estimator = OpenVinoPose(model_dir=model_dir, smoothing=True,
+                                     presence_threshold=cfg.pose.presence_threshold)
             self.stats.models(model_checksums(model_dir))
         self.estimator = estimator
         self.stats.component("pose", True)
         self.button = ModeButton(self.commands.submit, cfg.button)
+        sink = sink or make_sink(cfg)
+        self.recent_notes = RecentNotes(sink.ticks_per_s)  # the setup page's piano roll
+        sound = LiveSound.from_settings(cfg.sound)
+
+        def on_mode(mode: str) -> None:
+            self.button.show(mode)
+            sound.state("mode", mode)
+
         self.loop = LiveLoop(
-            source, estimator, sink or make_sink(cfg), composer_for or composer_factory(cfg),
-            cfg.loop, self.stats, self.commands,
-            presence_threshold=cfg.pose.presence_threshold,
-            representation=cfg.pose.representation,
-            reopen_max_backoff_s=cfg.capture.reopen_max_backoff_s,
-            audio_retry_s=cfg.audio.retry_s, on_mode=self.button.show)
+            lambda: CaptureThread(source, cfg.capture.reopen_max_backoff_s).start(), estimator,
+            sink, composer_for or composer_factory(cfg), cfg.loop, self.stats,
+            self.commands, presence_threshold=cfg.pose.presence_threshold,
+            representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
+            on_mode=on_mode, stopping=stopping, sound=sound,
+            observers=[self.recent_notes,
+                       OutputObserver(sound.outputs, lambda tick: self.loop.audio.mono_at(tick))])
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:
         """The ops branch's HTTP server and sd_notify heartbeat, when installed."""
         try:
             from dance2music.health.notify import Heartbeat, SystemdNotifier
+            from dance2music.health.page import SetupPage
             from dance2music.health.server import HealthServer
+            from dance2music.health.view import CameraView
         except ImportError:
             log.info("health: the health package is not installed; no HTTP server")
             return
         h = self.cfg.health
         if h.enabled:
+            # The camera view reads the loop's last frame and pose; it draws and encodes in
+            # the server's thread, only when the page asks.
+            page = SetupPage(CameraView(lambda: self.loop.perception.latest), self.recent_notes,
+                             h.token, h.page_on_lan)
             self._health = HealthServer(self.stats.snapshot, self.commands.submit, host=h.host,
-                                        port=h.port, token=h.token or None)
+                                        port=h.port, token=h.token or None, page=page)
             self._health.start()
         self._heartbeat = Heartbeat(SystemdNotifier(), self.stats.snapshot)
         self._heartbeat.start()

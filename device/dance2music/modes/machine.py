@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dance2music.config import MODES
-
-STANDBY = "standby"
-MUSIC_MODES = tuple(m for m in MODES if m != STANDBY)  # the order `next` cycles through
+from dance2music.modes.table import MODE_NAMES as MODES
+from dance2music.modes.table import MUSIC_MODES, STANDBY
 
 
 class ModeMachine:

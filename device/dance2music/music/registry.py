@@ -12,6 +12,23 @@ from dance2music.music.online import OnlineClassifier, trained_for
 from dance2music.pose.features import DEFAULT_REPRESENTATION, Representation
 
 COMPOSER_NAMES = ("beam", "online", "greedy", "baseline", "random", "constant")
+COMPOSER_HELP = {  # one line each, for --help
+    "beam": "the paper's offline beam search: notes whose self-similarity best follows the "
+            "whole dance's (needs the whole dance)",
+    "online": "the live note classifier: the next note from the dance so far and the first "
+              "--lookahead frames of the note's own interval (INT8 ONNX, trained on body "
+              "pose vectors)",
+    "greedy": "causal: the note that best matches the last seconds of dance, its coming "
+              "interval the frames of it seen (--lookahead), the last of them held",
+    "baseline": "the paper's causal reference: a random note when the pose changed more than "
+                "a threshold learned on training dances, else the same note",
+    "random": "reference: uniformly random notes (--seed)",
+    "constant": "reference: one repeated note",
+}
+
+
+def composers_help(names: tuple[str, ...] = COMPOSER_NAMES) -> str:
+    return "; ".join(f"{name}: {COMPOSER_HELP[name]}" for name in names)
 
 
 def composer_names(representation: Representation = DEFAULT_REPRESENTATION) -> tuple[str, ...]:

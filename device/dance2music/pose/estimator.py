@@ -1,60 +1,26 @@
 """Two-stage BlazePose on OpenVINO, tracked, giving COCO-18 keypoints per frame.
 
-The detector runs only when there is no track: it finds the most prominent person (largest
-body) and the landmark model then runs on a rotated crop around them. Each later frame is
-cropped where the previous frame's auxiliary landmarks (hip centre, scale point) put the
-body, which follows that one person even with others in view; when the landmark model's
-presence drops the detector re-acquires someone in the same frame."""
+The detector runs only when there is no track; the landmark model then runs on a rotated crop
+around the body, and each later frame is cropped where the previous frame's auxiliary
+landmarks (hip centre, scale point) put it. Which person is followed, and when the track is
+dropped and re-acquired, is decided in `tracking`."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from pathlib import Path
-from typing import NamedTuple, Protocol
 
 import numpy as np
 import openvino as ov
 
 from dance2music.errors import InputError
 from dance2music.pose import blazepose as bp
-from dance2music.pose.modelfiles import DEFAULT_MODEL_DIR, compile_model, read_manifest, verified_xml
-from dance2music.pose.skeleton import NUM_JOINTS
+from dance2music.pose.modelfiles import (DEFAULT_MODEL_DIR, compile_model, platform_models, read_manifest,
+                                         verified_xml)
+from dance2music.pose.result import PRESENCE_THRESHOLD, PoseEstimator, PoseResult, no_person
 from dance2music.pose.smoothing import OneEuroSmoother
+from dance2music.pose.tracking import Landmarks, Tracker
 
 __all__ = ["DEFAULT_MODEL_DIR", "PRESENCE_THRESHOLD", "OpenVinoPose", "PoseEstimator", "PoseResult"]
-
-PRESENCE_THRESHOLD = 0.5
-MIN_ROI_PIXELS = 16.0  # a body ROI smaller than this is noise, not a person to track
-
-
-@dataclasses.dataclass(frozen=True)
-class PoseResult:
-    keypoints: np.ndarray  # float32 (18, 3): COCO-18 x, y in image pixels, confidence
-    presence: float  # 0..1, person present
-    timestamp_s: float
-    ran_detector: bool
-
-
-class PoseEstimator(Protocol):
-    def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult: ...
-
-    def reset(self) -> None: ...  # forget the track
-
-    def close(self) -> None: ...
-
-
-class _Landmarks(NamedTuple):
-    xy: np.ndarray  # (39, 2) image pixels
-    visibility: np.ndarray  # (39,) 0..1
-    presence: float
-
-
-def no_person(presence: float, timestamp_s: float, ran_detector: bool) -> PoseResult:
-    """A result with every joint not found: (NaN, NaN, confidence 0)."""
-    keypoints = np.zeros((NUM_JOINTS, 3), dtype=np.float32)
-    keypoints[:, :2] = np.nan
-    return PoseResult(keypoints, presence, timestamp_s, ran_detector)
 
 
 def _check_frame(frame: np.ndarray) -> None:
@@ -65,66 +31,65 @@ def _check_frame(frame: np.ndarray) -> None:
 
 
 class OpenVinoPose:
-    """PoseEstimator on the INT8 BlazePose models in `model_dir` (checked against their
-    manifest). Not thread-safe: one instance per video stream."""
+    """PoseEstimator on the BlazePose models in `model_dir` that this machine's architecture
+    runs (INT8 on x86-64, FP16 on aarch64), checked against their manifest. Not
+    thread-safe: one instance per video stream."""
 
-    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True,
+                 presence_threshold: float = PRESENCE_THRESHOLD) -> None:
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
+        models = platform_models(model_dir, manifest)
         core = ov.Core()
-        self._use(compile_model(core, verified_xml(model_dir, manifest, "detector")),
-                  compile_model(core, verified_xml(model_dir, manifest, "landmark")), smoothing)
+        self._use(*(compile_model(core, verified_xml(model_dir, manifest, name), models.inference_precision)
+                    for name in (models.detector, models.landmark)), smoothing, presence_threshold)
 
     @classmethod
     def from_compiled(cls, detector: ov.CompiledModel, landmark: ov.CompiledModel,
-                      smoothing: bool = True) -> OpenVinoPose:
+                      smoothing: bool = True,
+                      presence_threshold: float = PRESENCE_THRESHOLD) -> OpenVinoPose:
         """The same pipeline on models compiled elsewhere (the model build compares FP32 and
         INT8 candidates with it)."""
         self = cls.__new__(cls)
-        self._use(detector, landmark, smoothing)
+        self._use(detector, landmark, smoothing, presence_threshold)
         return self
 
-    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool) -> None:
+    def _use(self, detector: ov.CompiledModel, landmark: ov.CompiledModel, smoothing: bool,
+             presence_threshold: float) -> None:
+        self.presence_threshold = presence_threshold  # below it: nobody tracked, detect again
         self._detector = detector.create_infer_request()
         self._landmarks = landmark.create_infer_request()
         self._smoother = OneEuroSmoother() if smoothing else None
-        self._roi: bp.Roi | None = None
+        self._tracker = Tracker(self._detect, self._landmarks_in, presence_threshold)
 
     def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
         _check_frame(frame_bgr)
-        found = self._landmarks_in(frame_bgr, self._roi) if self._roi else None
-        ran_detector = found is None or found.presence < PRESENCE_THRESHOLD
-        if ran_detector:
-            roi = self._detect(frame_bgr)
-            found = self._landmarks_in(frame_bgr, roi) if roi else None
-        if found is None or found.presence < PRESENCE_THRESHOLD:
-            self.reset()
-            return no_person(found.presence if found else 0.0, timestamp_s, ran_detector)
-        self._roi = bp.Roi.from_points(found.xy[bp.HIP_CENTRE], found.xy[bp.SCALE_POINT])
+        found, ran_detector = self._tracker.follow(frame_bgr)
+        if found is None:
+            if self._smoother:
+                self._smoother.reset()
+            return no_person(self._tracker.presence, timestamp_s, ran_detector)
         keypoints = bp.to_coco18(found.xy, found.visibility)
         if self._smoother:
-            keypoints[:, :2] = self._smoother(keypoints[:, :2], timestamp_s, self._roi.size)
+            keypoints[:, :2] = self._smoother(keypoints[:, :2], timestamp_s, self._tracker.roi.size)
         return PoseResult(keypoints, found.presence, timestamp_s, ran_detector)
 
-    def _detect(self, frame: np.ndarray) -> bp.Roi | None:
-        """ROI of the most prominent detected person (the largest body), if any."""
+    def _detect(self, frame: np.ndarray) -> list[bp.Roi]:
+        """Body ROIs of every detected person."""
         tensor, lb = bp.letterbox(frame)
         self._detector.infer({0: tensor})
         found = bp.decode_detections(self._detector.get_output_tensor(0).data,
                                      self._detector.get_output_tensor(1).data, lb)
-        rois = [bp.Roi.from_points(d.keypoints[0], d.keypoints[1]) for d in found]
-        return max(rois, key=lambda r: r.size, default=None)
+        return [bp.Roi.from_points(d.keypoints[0], d.keypoints[1]) for d in found]
 
-    def _landmarks_in(self, frame: np.ndarray, roi: bp.Roi) -> _Landmarks | None:
-        """The landmark model's view of `roi`; None when the ROI is degenerate."""
-        if not (roi.size >= MIN_ROI_PIXELS and math.isfinite(roi.cx) and math.isfinite(roi.cy)):
-            return None
+    def _landmarks_in(self, frame: np.ndarray, roi: bp.Roi) -> Landmarks:
+        """The landmark model's view of `roi`."""
         self._landmarks.infer({0: roi.crop(frame)})
         xy, visibility = bp.decode_landmarks(self._landmarks.get_output_tensor(0).data, roi)
-        return _Landmarks(xy, visibility, float(self._landmarks.get_output_tensor(1).data.ravel()[0]))
+        return Landmarks(xy, visibility, float(self._landmarks.get_output_tensor(1).data.ravel()[0]))
 
     def reset(self) -> None:
-        self._roi = None
+        self._tracker.reset()
         if self._smoother:
             self._smoother.reset()
 

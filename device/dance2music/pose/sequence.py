@@ -11,6 +11,7 @@ Format (numpy .npz, written by `save`):
 from __future__ import annotations
 
 import dataclasses
+import math
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,11 @@ TARGET_FPS = 30.0
 # Capture timestamps are rounded (AIST++: to the microsecond), so a frame stamped up to this
 # much after a grid time still counts as captured at it.
 _TIMESTAMP_TOLERANCE_S = 1e-3
+# Bounds checked before anything is allocated: a file may claim any timing or size.
+MIN_FPS, MAX_FPS = 1.0, 240.0
+MAX_DURATION_S = 4 * 3600.0
+MAX_FRAMES = 500_000  # 4 h at 30 fps is 432,000; 500,000 frames of keypoints are 108 MB
+MAX_IMAGE_SIDE_PX = 16384
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,25 +43,32 @@ class PoseSequence:
 
     def __post_init__(self) -> None:
         kp = self.keypoints
-        if kp.ndim != 3 or kp.shape[1:] != (NUM_JOINTS, 3):
-            raise InputError(f"keypoints: expected shape (T, {NUM_JOINTS}, 3), got {kp.shape}")
-        if not (np.isfinite(self.fps) and self.fps > 0):
-            raise InputError(f"fps: expected a positive number, got {self.fps}")
-        w, h = self.image_size
-        if w <= 0 or h <= 0:
-            raise InputError(f"image_size: expected positive (W, H), got {self.image_size}")
+        if kp.ndim != 3 or kp.shape[1:] != (NUM_JOINTS, 3) or not 1 <= len(kp) <= MAX_FRAMES:
+            raise InputError(f"keypoints: expected shape (T, {NUM_JOINTS}, 3) with 1 <= T <= "
+                             f"{MAX_FRAMES}, got {kp.shape}")
+        if not (np.isfinite(self.fps) and MIN_FPS <= self.fps <= MAX_FPS):
+            raise InputError(f"fps: expected {MIN_FPS:g}..{MAX_FPS:g} frames/s, got {self.fps}")
+        if len(self.image_size) != 2 or not all(
+                0 < side <= MAX_IMAGE_SIDE_PX for side in self.image_size):
+            raise InputError(f"image_size: expected (W, H) in pixels, each 1..{MAX_IMAGE_SIDE_PX}"
+                             f", got {self.image_size}")
         if self.timestamps_s is not None:
             ts = self.timestamps_s
             if ts.shape != (len(kp),):
                 raise InputError(f"timestamps_s: expected shape ({len(kp)},), got {ts.shape}")
             if not np.all(np.isfinite(ts)) or np.any(np.diff(ts) <= 0):
                 raise InputError("timestamps_s: expected finite, strictly increasing times")
+        if self.duration_s > MAX_DURATION_S:
+            raise InputError(f"the sequence spans {self.duration_s:.6g} s; expected at most "
+                             f"{MAX_DURATION_S:g} s")
 
     def __len__(self) -> int:
         return len(self.keypoints)
 
     @property
     def duration_s(self) -> float:
+        if self.timestamps_s is not None:
+            return float(self.timestamps_s[-1] - self.timestamps_s[0]) + 1 / self.fps
         return len(self) / self.fps
 
     def times(self) -> np.ndarray:
@@ -100,10 +113,35 @@ def _open_npz(path: Path) -> np.lib.npyio.NpzFile:
         raise InputError(f"{path}: not a readable .npz pose file ({e})") from None
 
 
-def _require(data, path: Path, key: str) -> np.ndarray:
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _require(data, path: Path, key: str, ndim: int, max_elements: int = 64) -> np.ndarray:
+    """Array `key` after checking, from its header alone, that it is numeric, has `ndim`
+    dimensions and at most `max_elements` elements (a header may claim any size)."""
     if key not in data.files:
         raise InputError(f"{path}: missing array '{key}' (found: {', '.join(data.files) or 'none'})")
-    return data[key]
+    member = f"{key}.npy" if f"{key}.npy" in data.zip.namelist() else key
+    try:
+        with data.zip.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            if version not in _HEADER_READERS:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, _, dtype = _HEADER_READERS[version](f)
+    except Exception as e:  # numpy's header parser raises whatever its tokenizer meets
+        raise InputError(f"{key}: unreadable array header ({type(e).__name__}: {e})") from None
+    if dtype.kind not in "fiu" or dtype.itemsize > 8:
+        raise InputError(f"{key}: expected numbers, got dtype {dtype}")
+    if len(shape) != ndim:
+        raise InputError(f"{key}: expected {ndim} dimensions, got shape {shape}")
+    if math.prod(shape) > max_elements:
+        raise InputError(f"{key}: {math.prod(shape)} values in shape {shape} exceeds the limit "
+                         f"of {max_elements}")
+    try:
+        return data[key]
+    except Exception as e:  # a corrupt member: zlib, zipfile, numpy and struct errors alike
+        raise InputError(f"{key}: unreadable array ({type(e).__name__}: {e})") from None
 
 
 def load(path: str | Path, view: int = 0) -> PoseSequence:
@@ -113,14 +151,14 @@ def load(path: str | Path, view: int = 0) -> PoseSequence:
         try:
             if "keypoints2d" in data.files:
                 return _from_aistpp(data, path, view)
-            kp = _require(data, path, "keypoints")
-            fps = float(_require(data, path, "fps"))
-            size = tuple(int(v) for v in _require(data, path, "image_size"))
-            ts = data["timestamps_s"] if "timestamps_s" in data.files else None
-            if kp.ndim != 3 or kp.shape[1:] != (NUM_JOINTS, 3):
-                raise InputError(f"keypoints: expected shape (T, {NUM_JOINTS}, 3), got {kp.shape}")
-            if len(size) != 2:
-                raise InputError(f"image_size: expected (W, H), got {size}")
+            kp = _require(data, path, "keypoints", 3, MAX_FRAMES * NUM_JOINTS * 3)
+            fps = float(_require(data, path, "fps", 0))
+            size_array = _require(data, path, "image_size", 1, 2)
+            if size_array.shape != (2,) or not np.all(np.isfinite(size_array)):
+                raise InputError(f"image_size: expected (W, H), got {size_array.tolist()}")
+            size = tuple(int(v) for v in size_array)
+            ts = (_require(data, path, "timestamps_s", 1, MAX_FRAMES).astype(np.float64)
+                  if "timestamps_s" in data.files else None)
             return PoseSequence(kp.astype(np.float32), fps, size, ts)
         except InputError as e:
             if str(e).startswith(str(path)):
@@ -133,12 +171,12 @@ AISTPP_IMAGE_SIZE = (1920, 1080)
 
 
 def _from_aistpp(data, path: Path, view: int) -> PoseSequence:
-    kp = _require(data, path, "keypoints2d")
-    if kp.ndim != 4 or kp.shape[2:] != (17, 3):
+    kp = _require(data, path, "keypoints2d", 4, 9 * MAX_FRAMES * 17 * 3)
+    if kp.shape[2:] != (17, 3):
         raise InputError(f"keypoints2d: expected shape (views, T, 17, 3), got {kp.shape}")
     if not 0 <= view < kp.shape[0]:
         raise InputError(f"view {view} out of range: the file has views 0..{kp.shape[0] - 1}")
-    ts_us = _require(data, path, "timestamps_us").astype(np.float64)
+    ts_us = _require(data, path, "timestamps_us", 1, MAX_FRAMES).astype(np.float64)
     kp18 = coco17_to_coco18(kp[view])
     # AIST++ marks undetected joints with NaN: make that 'not found' in our format.
     bad = ~np.isfinite(kp18).all(axis=-1)

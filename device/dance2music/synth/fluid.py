@@ -1,13 +1,14 @@
 """FluidSynth set-up shared by offline rendering and the live sink, and offline rendering.
 
 Notes are scheduled through FluidSynth's sequencer on the rendered-sample clock
-(use_system_timer=False, one tick per sample), so onsets are sample-exact; see
-shared/notes/audio.md for the pyfluidsynth traps worked around here.
+(use_system_timer=False, one tick per sample), so onsets are sample-exact; docs/audio.md has
+the FluidSynth facts worked around here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,11 @@ def _import_fluidsynth():
     return fluidsynth
 
 
-def open_synth(settings: SynthSettings, **driver_settings):
-    """A FluidSynth synth with the grand piano on channel 0, and its sequencer on the
-    rendered-sample clock. Returns (synth, sequencer, synth destination id)."""
+def open_synth(settings: SynthSettings, programs: Mapping[int, int] | None = None,
+               **driver_settings):
+    """A FluidSynth synth with GM `programs` per channel (default: the grand piano on channel
+    0), and its sequencer on the rendered-sample clock. Returns (synth, sequencer, synth
+    destination id)."""
     fluidsynth = _import_fluidsynth()
     if not settings.soundfont.is_file():
         raise AudioError(f"{settings.soundfont}: SoundFont missing (Debian: fluid-soundfont-gm)")
@@ -62,24 +65,29 @@ def open_synth(settings: SynthSettings, **driver_settings):
     if sfid == -1:
         synth.delete()
         raise AudioError(f"{settings.soundfont}: FluidSynth cannot load this SoundFont")
-    synth.program_select(PIANO_CHANNEL, sfid, 0, 0)
+    for channel, program in (programs or {PIANO_CHANNEL: 0}).items():
+        synth.program_select(channel, sfid, 0, program)
     seq = fluidsynth.Sequencer(time_scale=settings.sample_rate_hz, use_system_timer=False)
     dest = seq.register_fluidsynth(synth)  # without it scheduled notes are silently dropped
     return synth, seq, dest
 
 
 def render(notes: list[TimedNote], settings: SynthSettings = SynthSettings(),
-           duration_s: float | None = None, tail_s: float = 1.0) -> np.ndarray:
-    """Render notes offline to int16 stereo samples (frames, 2), onsets sample-exact."""
-    end_s = duration_s if duration_s is not None else (notes[-1].end_s if notes else 0.0) + tail_s
+           duration_s: float | None = None, tail_s: float = 1.0,
+           programs: Mapping[int, int] | None = None) -> np.ndarray:
+    """Render notes offline to int16 stereo samples (frames, 2), onsets sample-exact, each
+    note on its channel playing `programs[channel]` (default: the piano on channel 0)."""
+    last_end_s = max((n.end_s for n in notes), default=0.0)
+    end_s = duration_s if duration_s is not None else last_end_s + tail_s
     total = int(round(end_s * settings.sample_rate_hz))
-    synth, seq, dest = open_synth(settings)
+    synth, seq, dest = open_synth(settings, programs)
     try:
         origin = seq.get_tick()
         tick = lambda s: origin + int(round(s * settings.sample_rate_hz))  # noqa: E731
+        for note in notes:  # offs first: a pitch struck again as it ends must sound again
+            seq.note_off(tick(note.end_s), note.channel, note.midi, dest=dest)
         for note in notes:
-            seq.note_on(tick(note.start_s), PIANO_CHANNEL, note.midi, note.velocity, dest=dest)
-            seq.note_off(tick(note.end_s), PIANO_CHANNEL, note.midi, dest=dest)
+            seq.note_on(tick(note.start_s), note.channel, note.midi, note.velocity, dest=dest)
         out = np.empty((total, 2), dtype=np.int16)
         for pos in range(0, total, _RENDER_CHUNK):
             n = min(_RENDER_CHUNK, total - pos)

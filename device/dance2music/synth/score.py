@@ -18,6 +18,7 @@ class TimedNote:
     end_s: float
     midi: int
     velocity: int = VELOCITY
+    channel: int = 0
 
 
 def timed_notes(notes: np.ndarray, k: int, fps: float, silent: np.ndarray | None = None

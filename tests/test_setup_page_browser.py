@@ -1,0 +1,135 @@
+"""The setup page in a real browser (Debian's Chromium, headless) against the running
+appliance (real pose model, FluidSynth to a file) whose camera is a video of one person: the
+page shows the view with the skeleton drawn on that person, and pressing a mode button changes
+the service's mode. DANCE2MUSIC_DOCS_DIR=docs keeps the screenshot as docs/setup-page.png."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from cdp import Chromium, chromium_path
+from conftest import ROOT
+from pose_data import FIXTURES, opencv_image
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(chromium_path() is None, reason="chromium not installed (apt: chromium)"),
+]
+ORANGE_RGB, BLUE_RGB = (255, 140, 0), (0, 120, 255)  # the overlay's right and left sides
+NEAR_PX = 6  # a drawn joint lies within this many view pixels of the reviewed reference
+
+
+def still_video(image: np.ndarray, path: Path, seconds: float = 2.0, fps: int = 30) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                             (image.shape[1], image.shape[0]))
+    for _ in range(int(seconds * fps)):
+        writer.write(image)
+    writer.release()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_status(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=5) as answer:
+        return json.loads(answer.read())
+
+
+@pytest.fixture(scope="module")
+def reference():
+    refs = json.loads((FIXTURES / "reference_keypoints.json").read_text())["references"]
+    return next(r for r in refs if r["source"] == ["opencv-doc", "messi5.jpg"])
+
+
+@pytest.fixture(scope="module")
+def appliance(tmp_path_factory, reference):
+    """`dance2music run` with a still video of one person as its camera."""
+    folder = tmp_path_factory.mktemp("appliance")
+    image = cv2.imread(str(opencv_image("messi5.jpg")))
+    port = free_port()
+    config = folder / "config.toml"
+    config.write_text(f'[capture]\nsource = "{still_video(image, folder / "still.mp4")}"\n'
+                      f'[button]\nenabled = false\n[health]\nport = {port}\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "device")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dance2music", "run", "--config", str(config), "--mode", "greedy",
+         "--audio-file", str(folder / "out.wav")], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if get_status(port)["fps"] > 0:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the appliance did not start: {process.stderr.read()}")
+            time.sleep(0.5)
+        yield port, image.shape[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def skeleton_mask(rgb: np.ndarray) -> np.ndarray:
+    near = lambda colour: np.abs(rgb.astype(int) - colour).max(axis=2) < 40  # noqa: E731
+    return near(ORANGE_RGB) | near(BLUE_RGB)
+
+
+def test_the_page_shows_the_skeleton_on_the_person_and_switches_modes(appliance, reference,
+                                                                      tmp_path):
+    port, image_width_px = appliance
+    with Chromium() as browser:
+        browser.open(f"http://127.0.0.1:{port}/")
+        browser.wait_for("document.getElementById('view').naturalWidth > 0 && "
+                         "document.getElementById('mode').textContent === 'greedy'", 30,
+                         "the camera view and the mode")
+        # The view as the browser shows it, read back through a canvas.
+        data_url = browser.evaluate(
+            "(() => { const img = document.getElementById('view');"
+            " const c = document.createElement('canvas');"
+            " c.width = img.naturalWidth; c.height = img.naturalHeight;"
+            " c.getContext('2d').drawImage(img, 0, 0); return c.toDataURL('image/png'); })()")
+        view = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8),
+                            cv2.IMREAD_COLOR)[..., ::-1]
+        mask = skeleton_mask(view)
+        scale = view.shape[1] / image_width_px
+        joints = [(x * scale, y * scale) for x, y, c in reference["keypoints"] if c >= 0.5]
+        ys, xs = np.nonzero(mask)
+        drawn = [np.min(np.hypot(xs - x, ys - y)) <= NEAR_PX for x, y in joints]
+        assert np.mean(drawn) >= 0.8, f"{sum(drawn)} of {len(joints)} joints drawn near the person"
+        box_x = [x for x, _ in joints]
+        box_y = [y for _, y in joints]
+        inside = ((xs > min(box_x) - 20) & (xs < max(box_x) + 20)
+                  & (ys > min(box_y) - 20) & (ys < max(box_y) + 20))
+        assert inside.mean() > 0.95  # the skeleton is on the person, not elsewhere
+
+        browser.wait_for("document.querySelector('#modes button[data-name=baseline]') !== null",
+                         10, "the mode buttons")
+        browser.click("#modes button[data-name=baseline]")
+        browser.wait_for("document.getElementById('mode').textContent === 'baseline'", 10,
+                         "the page to show the new mode")
+        assert get_status(port)["mode"] == "baseline"
+        assert get_status(port)["view_watched"] is True
+        shot = tmp_path / "setup-page.png"
+        browser.screenshot(shot)
+        assert cv2.imread(str(shot)).shape[1] == 412 * 2
+        docs = os.environ.get("DANCE2MUSIC_DOCS_DIR")
+        if docs:
+            (Path(docs) / "setup-page.png").write_bytes(shot.read_bytes())
