@@ -52,7 +52,7 @@ class Snapshot:
     models: dict[str, str]  # file -> sha256
     components: dict[str, ComponentState]
     last_progress_s: float | None  # monotonic time of the loop's last completed step
-    sound: dict  # {"world", "volume_db"} once the loop plays (sound.live)
+    sound: dict  # {"world", "worlds", "volume_db"} once the loop plays (sound.live)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -113,9 +113,9 @@ class LiveStats:
         with self._lock:
             self._person_present = bool(present)
 
-    def set_sound(self, world: str, volume_db: float) -> None:
+    def set_sound(self, world: str, worlds: tuple[str, ...], volume_db: float) -> None:
         with self._lock:
-            self._sound = {"world": world, "volume_db": volume_db}
+            self._sound = {"world": world, "worlds": list(worlds), "volume_db": volume_db}
 
     def note_played(self) -> None:
         with self._lock:
