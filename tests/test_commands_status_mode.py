@@ -56,6 +56,25 @@ def test_component_down_is_degraded_exit_1(url, source, capsys):
     assert "DEGRADED" in out and "audio DOWN (no sound card)" in out
 
 
+def test_a_fallback_composer_is_degraded_exit_1(url, source, capsys):
+    why = "live: online unavailable (model file missing); playing greedy"
+    source.stats["components"]["composer"] = {"ok": True, "state": "degraded", "error": None,
+                                              "degraded": why}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "DEGRADED" in out and f"composer DEGRADED ({why})" in out
+
+
+def test_standby_components_are_idle_not_down(url, source, capsys):
+    for name in ("camera", "pose", "composer"):
+        source.stats["components"][name] = {"ok": True, "state": "idle", "error": None,
+                                            "degraded": None}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 0
+    assert "camera idle, pose idle, composer idle, audio up" in capsys.readouterr().out
+
+
 def test_stalled_loop_is_down_exit_2(url, source, capsys):
     source.stats["last_progress_s"] = time.monotonic() - 5
     args = parse(status, ["status", "--url", url])

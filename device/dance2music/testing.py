@@ -59,6 +59,7 @@ class FakeSink:
         self.opens = 0
         self.attempts_ns: list[int] = []  # when open() was called
         self.frozen = False  # the output stalls: its clock stops (until reopened)
+        self.output_error: str | None = None  # plays on, but cannot keep what it plays
         self._origin_ns: int | None = None
         self._frozen_tick = 0
 

@@ -70,4 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     with Appliance(cfg, stopping=stopping) as appliance:
         appliance.run(args.duration)
+    if appliance.loop.source_ended:
+        # A source that ends is a failure for a service: exit 1 lets Restart=on-failure act.
+        log.error("the video source ended (capture.loop_video = false); exiting with status 1")
+        return 1
     return 0

@@ -28,7 +28,7 @@ def verdict(status: dict) -> int:
     health = status.get("health") or {}
     if not health.get("alive"):
         return DOWN
-    return HEALTHY if health.get("ready") else DEGRADED
+    return HEALTHY if health.get("ready") and not health.get("degraded") else DEGRADED
 
 
 def run(args: argparse.Namespace) -> int:

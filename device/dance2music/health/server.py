@@ -197,11 +197,12 @@ class HealthServer:
         from off the box carries the token; None: not the page's to answer."""
         page = self.page
         method = "GET" if request.method == "HEAD" else request.method
-        if method == "POST" and request.path == "/login":
-            if not self.host_allowed(request.headers.get("host")):
-                raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
-            return page.login(json_body(request))
         serves = page.serves(method, request.path)
+        # A page rebound to an attacker's name would read the camera view from loopback.
+        if serves and not self.host_allowed(request.headers.get("host")):
+            raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
+        if method == "POST" and request.path == "/login":
+            return page.login(json_body(request))
         if not page.authorised(client_host, request.headers):
             return page.refusal(request.path) if serves or page.on_lan else None
         return page.get(request.path) if serves and method == "GET" else None

@@ -65,6 +65,7 @@ class LiveLoop:
         self._generation = 0  # the audio clock the timeline lies on
         self._cue_end_tick = 0  # no note before this onset: a cue is playing
         self._stop = stopping or threading.Event()  # set: the loop ends at its next step
+        self.source_ended = False  # run() ended because the video did (no loop_video)
 
     def stop(self) -> None:
         """Ask the loop to end (signal handlers, other threads)."""
@@ -79,7 +80,7 @@ class LiveLoop:
                 if end_ns is not None and self.clock.monotonic_ns() >= end_ns:
                     break
                 if self.feed is not None and self.feed.ended:
-                    log.info("the video ended")
+                    self.source_ended = True
                     break
         finally:
             self.close()
