@@ -76,3 +76,15 @@ def test_sound_requests(path, body, command):
 def test_bad_sound_requests_are_clear(path, body, message):
     with pytest.raises(InputError, match=message):
         Command.from_sound_json(path, body)
+
+
+def test_run_world_flag_overrides_the_configuration(capsys):
+    from dance2music.cli import build_parser
+    from dance2music.commands.run import overrides
+    from dance2music.config import Config
+
+    args = build_parser().parse_args(["run", "--world", "night"])
+    assert Config().with_overrides(**overrides(args)).sound.world == "night"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--world", "disco"])
+    assert "invalid choice: 'disco'" in capsys.readouterr().err
