@@ -28,6 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
     p.add_argument("--world", choices=WORLD_NAMES, help="sound world at start ([sound] world)")
+    p.add_argument("--grid", choices=("fixed", "tempo"),
+                   help="note grid: fixed 0.2 s steps, or the dancer's tempo ([loop] grid)")
     p.set_defaults(func=run)
 
 
@@ -53,6 +55,8 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
         out["loop"]["fixed_latency_ms"] = args.latency_ms
     if args.world is not None:
         out["sound"]["world"] = args.world
+    if args.grid is not None:
+        out["loop"]["grid"] = args.grid
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out
