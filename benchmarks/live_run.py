@@ -108,7 +108,7 @@ def thread_cpu_s() -> dict[str, float]:
 
 
 def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
-        grid: str = "fixed", world: str | None = None) -> dict:
+        world: str | None = None, grid: str = "fixed") -> dict:
     """`world` None: the paper's piano melody, FluidSynth's raw output (sample-exact audit);
     else that world with its accompaniment, dynamics and the live level chain."""
     cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms,
@@ -170,7 +170,7 @@ def saturated(video: Path, minutes: float, latency_ms: int, wav: Path, estimator
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(os.cpu_count() or 1)]
     try:
-        result = run(video, minutes, latency_ms, wav, estimator, grid)
+        result = run(video, minutes, latency_ms, wav, estimator, grid=grid)
     finally:
         for p in busy:
             p.kill()
@@ -224,7 +224,7 @@ def main() -> int:
               f"L = {args.latency_ms} ms, {args.grid} grid, {os.cpu_count()} CPUs (shared)",
               flush=True)
         result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator,
-                     args.grid, args.world)
+                     args.world, args.grid)
         stats, events = result["stats"], result["events"]
         snap = stats.snapshot()
         duration_s = result["samples"][-1][0]
@@ -292,7 +292,7 @@ def main() -> int:
         ]
         if args.verify_minutes > 0:
             check = run(video, args.verify_minutes, l_min, tmp / "verify.wav", estimator,
-                        args.grid, args.world)
+                        grid=args.grid)
             vsnap = check["stats"].snapshot()
             rows += [
                 (f"smallest L with zero misses (verified {args.verify_minutes:g} min)",

@@ -51,28 +51,40 @@ def test_volume_and_world_from_the_command_line(service, capsys, tmp_path):
     assert "expected -40..6 dB" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path, body, command", [
-    ("/world", {"world": "night"}, "world night"),
-    ("/world", {"world": "next"}, "world next"),
-    ("/volume", {"volume": "up"}, "volume up"),
-    ("/volume", {"volume": "cycle"}, "volume cycle"),
-    ("/volume", {"volume_db": -6}, "volume set -6"),
+@pytest.mark.parametrize("body, command", [
+    ({"world": "night"}, "world night"),
+    ({"world": "next"}, "world next"),
+    ({"volume": "up"}, "volume up"),
+    ({"volume": "cycle"}, "volume cycle"),
+    ({"volume": "set", "volume_db": -6}, "volume set -6"),
 ])
-def test_sound_requests(path, body, command):
-    assert str(Command.from_sound_json(path, body)) == command
+def test_sound_requests(body, command):
+    assert str(Command.from_sound_json(body)) == command
 
 
-@pytest.mark.parametrize("path, body, message", [
-    ("/world", {"world": "disco"}, "world 'disco' is not one of"),
-    ("/world", {"world": 3}, "expected {\"world\""),
-    ("/volume", {"volume": "set"}, "a volume to set is"),
-    ("/volume", {"volume_db": "loud"}, "expected a number of dB"),
-    ("/volume", {"volume_db": 20}, "expected -40..6 dB"),
-    ("/volume", {"volume": "up", "volume_db": 3}, "expected {\"volume_db\""),
-    ("/volume", {"volume": "louder"}, "volume: expected one of up, down, set, cycle"),
-    ("/world", {"world": "night", "volume": "up"}, "expected {\"world\""),
-    ("/volume", [], "must be a JSON object"),
+@pytest.mark.parametrize("body, message", [
+    ({"world": "disco"}, "world 'disco' is not one of"),
+    ({"world": 3}, "expected {\"world\""),
+    ({"volume": "set"}, "expected a number of dB"),
+    ({"volume": "set", "volume_db": "loud"}, "expected a number of dB"),
+    ({"volume": "set", "volume_db": 20}, "expected -40..6 dB"),
+    ({"volume": "up", "volume_db": 3}, "volume_db goes with"),
+    ({"volume": "louder"}, "volume: expected one of up, down, set, cycle"),
+    ({"world": "night", "volume": "up"}, "expected {\"world\""),
+    ([], "must be a JSON object"),
 ])
-def test_bad_sound_requests_are_clear(path, body, message):
+def test_bad_sound_requests_are_clear(body, message):
     with pytest.raises(InputError, match=message):
-        Command.from_sound_json(path, body)
+        Command.from_sound_json(body)
+
+
+def test_run_world_flag_overrides_the_configuration(capsys):
+    from dance2music.cli import build_parser
+    from dance2music.commands.run import overrides
+    from dance2music.config import Config
+
+    args = build_parser().parse_args(["run", "--world", "night"])
+    assert Config().with_overrides(**overrides(args)).sound.world == "night"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--world", "disco"])
+    assert "invalid choice: 'disco'" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """The service's HTTP face: /healthz, /readyz, /status, /metrics (read-only, GET or HEAD) and
-POST /mode, /world and /volume.
+POST /mode and POST /sound (world, volume).
 
 Every request only reads the loop's snapshot or enqueues a validated command; a malformed or
 unauthorised request is answered 4xx and never reaches the loop. Connections are served by a
@@ -29,7 +29,7 @@ from dance2music.sound.worlds import WORLD_NAMES
 log = logging.getLogger(__name__)
 
 GET_PATHS = ("/healthz", "/readyz", "/status", "/metrics")
-POST_PATHS = ("/mode", "/world", "/volume")
+POST_PATHS = ("/mode", "/sound")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -224,8 +224,8 @@ class HealthServer:
                             "<token>'")
         try:
             body = json_body(request)
-            command = str(Command.from_json(body) if request.path == "/mode"
-                          else Command.from_sound_json(request.path, body))
+            command = str(Command.from_sound_json(body) if request.path == "/sound"
+                          else Command.from_json(body))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:
