@@ -128,3 +128,12 @@ def test_the_live_composers_get_the_configured_lookahead():
     cfg = config.Config().with_overrides(loop={"lookahead_frames": 1})
     for name in ("online", "greedy", "baseline"):
         assert composer_factory(cfg)(name).lookahead_frames == 1
+
+
+def test_config_check_accepts_the_service_runtime_folder_but_not_a_missing_one(tmp_path):
+    ok = write(tmp_path, '[audio]\ndriver = "file"\naudio_file = "/run/dance2music/out.wav"\n')
+    assert config.missing_paths(config.load(ok)) == []  # systemd makes it at start
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[audio]\ndriver = "file"\naudio_file = "/nonexistent/d2m/out.wav"\n')
+    assert config.missing_paths(config.load(bad)) == [
+        "[audio] audio_file: folder /nonexistent/d2m does not exist"]

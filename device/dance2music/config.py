@@ -74,6 +74,9 @@ class LoopSettings:
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
     fade_ms: int = key(400, "fade to silence when nobody is in view", "ms", 0, 5000)
     replay_s: float = key(12.0, "dance recorded for the replay mode", "s", 2, 60)
+    grid: str = key("fixed", "note grid: 'fixed' (one note per 0.2 s) or 'tempo' (two notes per "
+                             "beat of the dancer's tempo, fixed while no pulse is found)",
+                    choices=("fixed", "tempo"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,6 +282,12 @@ def load(path: Path | None) -> Config:
     return _build(tables, str(path))
 
 
+# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
+# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
+SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
+                       Path("/var/cache/dance2music"))
+
+
 def missing_paths(cfg: Config) -> list[str]:
     """Files the configuration names that do not exist (checked by `config check`, so a typo
     shows before the service starts, not as a retry loop on the device)."""
@@ -292,7 +301,7 @@ def missing_paths(cfg: Config) -> list[str]:
         problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
     if cfg.audio.driver == "file" and cfg.audio.audio_file:
         folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
             problems.append(f"[audio] audio_file: folder {folder} does not exist")
     return problems
 

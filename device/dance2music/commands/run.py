@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--lookahead", type=int, metavar="D", help="frames of each note's own "
                    "interval the composer sees ([loop] lookahead_frames)")
     p.add_argument("--world", choices=WORLD_NAMES, help="sound world at start ([sound] world)")
+    p.add_argument("--grid", choices=("fixed", "tempo"),
+                   help="note grid: fixed 0.2 s steps, or the dancer's tempo ([loop] grid)")
     p.set_defaults(func=run)
 
 
@@ -57,6 +59,8 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
         out["loop"]["lookahead_frames"] = args.lookahead
     if args.world is not None:
         out["sound"]["world"] = args.world
+    if args.grid is not None:
+        out["loop"]["grid"] = args.grid
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out

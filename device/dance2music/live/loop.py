@@ -20,6 +20,7 @@ from dance2music.live.grid import GRID_FPS, NoteSlot, Timeline
 from dance2music.live.perception import Perception
 from dance2music.live.presence import Presence
 from dance2music.live.scheduler import NoteScheduler
+from dance2music.live.tempo_grid import TempoTimeline
 from dance2music.live.seams import (Clock, FrameFeed, LiveComposer, MonotonicClock, NoteObserver,
                                     NoteSink, PoseEstimator)
 from dance2music.modes.commands import SOUND_VERBS, Command, CommandQueue
@@ -28,7 +29,7 @@ from dance2music.modes.table import CUE_STEP_S, CUE_TAIL_S, CUE_VELOCITY, MODES,
 from dance2music.music.composer import DEFAULT_K
 from dance2music.sound.live import LiveSound
 from dance2music.sound.movement import BEAT_DELAY_FRAMES, interval_motion
-from dance2music.sound.worlds import MELODY_CHANNEL
+from dance2music.sound.worlds import MELODY_CHANNEL, WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class LiveLoop:
         self._show_sound()
 
     def _show_sound(self) -> None:
-        self.stats.set_sound(self.sound.world.name, self.sound.volume_db)
+        self.stats.set_sound(self.sound.world.name, WORLD_NAMES, self.sound.volume_db)
 
     def enter(self, name: str, cue: bool) -> None:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""
@@ -177,9 +178,7 @@ class LiveLoop:
         self.stats.set_frames_dropped(self.feed.dropped)
         self.stats.component("camera", self.feed.error is None, self.feed.error)
         if audio and self.timeline is None:
-            self.timeline = Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
-                                     self.settings.fixed_latency_ms,
-                                     self.decider.lookahead_frames, self.settings.replay_s)
+            self.timeline = self._new_timeline()
             self.presence.forget()
             self.decider.end_segment()
         if frame is None or self.timeline is None:
@@ -191,7 +190,20 @@ class LiveLoop:
                 self.presence.seen(tick)
             self.timeline.poses.add(tick, seen.vector)
 
+    def _new_timeline(self) -> Timeline | TempoTimeline:
+        """The note grid on the audio clock: fixed, or following the dancer's tempo (composers
+        with a lookahead keep the fixed grid: their lookahead is in fixed frames)."""
+        if self.settings.grid == "tempo" and self.decider.lookahead_frames == 0:
+            return TempoTimeline(self.sink.now(), self.sink.ticks_per_s, self.k,
+                                 self.settings.fixed_latency_ms, self.settings.replay_s)
+        return Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
+                        self.settings.fixed_latency_ms, self.decider.lookahead_frames,
+                        self.settings.replay_s)
+
     def _boundary(self, slot: NoteSlot) -> None:
+        if isinstance(self.timeline, TempoTimeline):
+            e = self.timeline.estimate
+            self.stats.set_tempo(None if np.isnan(e.bpm) else e.bpm, e.confidence, e.locked)
         if slot.onset_tick < self._cue_end_tick or self.presence.quiet_at(slot.onset_tick):
             return  # a cue or a fade is playing
         if self.sink.now() >= slot.send_by_tick:  # too late even to decide
@@ -203,7 +215,7 @@ class LiveLoop:
                 self.scheduler.fade(slot, self.presence.fade_ticks)
                 self.presence.fade_from(slot.onset_tick)
             return self.decider.end_segment()
-        note, decided = self.decider.decide(slot, self.timeline.poses)
+        note, decided = self.decider.decide(slot, self.timeline)
         if note is None:
             return
         motion = self._motion(slot)
