@@ -101,10 +101,9 @@ class Decider:
         if self.segment_start is None:  # someone appeared: a segment starts
             self.composer.reset()
             return FIRST_NOTE, None
-        t = slot.n - self.segment_start
-        frames = min(self.composer.history_frames + self.lookahead_frames,
-                     t * self.k + self.lookahead_frames)
-        recent = timeline.composer_poses(slot, frames)
+        # The composer's own slicer, as offline: the segment's frames up to n*k + d - 1.
+        start, end = self.composer.frame_span(slot.n - self.segment_start)
+        recent = timeline.composer_poses(slot, end - start)
         start_ns = self.clock.monotonic_ns()
         note = int(self.composer.decide(recent, np.fromiter(self.notes, dtype=np.int64)))
         self.stats.latency("compose", (self.clock.monotonic_ns() - start_ns) / 1e6)

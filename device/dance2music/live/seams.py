@@ -87,8 +87,7 @@ class LiveComposer(Protocol):
     k: int
     history_notes: int
 
-    @property
-    def history_frames(self) -> int: ...
+    def frame_span(self, n: int, first: int = 0) -> tuple[int, int]: ...
 
     def reset(self) -> None: ...
 
