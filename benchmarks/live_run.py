@@ -39,7 +39,7 @@ import numpy as np
 from dance2music.capture.open import DEMO_VIDEO
 from dance2music.capture.thread import CaptureThread
 from dance2music.capture.video import VideoFileSource
-from dance2music.config import Config, LoopSettings
+from dance2music.config import Config, LoopSettings, lookahead_latency_ms
 from dance2music.live.appliance import composer_factory, make_sink
 from dance2music.live.grid import GUARD_MS
 from dance2music.live.loop import LiveLoop
@@ -56,10 +56,12 @@ from live_audit import audit, fade_spans, scheduled_notes  # noqa: E402 (the tes
 
 GOAL_CPU_PCT, GOAL_MISSES, GOAL_RSS_MB, GOAL_JITTER_MS = 25.0, 0, 3.0, 1.0
 WARM_UP_S = 60.0
-# The configuration's lowest fixed latency: decisions can come before their boundary (the
-# interval's last frame arrives one frame period early), so the worst lag may be negative.
-_LOWEST_L_MS = next(f for f in dataclasses.fields(LoopSettings)
-                    if f.name == "fixed_latency_ms").metadata["low"]
+# The configuration's lowest fixed latency for its lookahead: decisions can come before their
+# boundary (with no lookahead the interval's last frame arrives one frame period early), so
+# the worst lag may be below it.
+_LOWEST_L_MS = max(next(f for f in dataclasses.fields(LoopSettings)
+                        if f.name == "fixed_latency_ms").metadata["low"],
+                   math.ceil(lookahead_latency_ms(Config().loop.lookahead_frames)))
 
 
 def camera_sized(video: Path, width: int, out_dir: Path) -> Path:
