@@ -17,7 +17,7 @@
     rendering of the notes that were played.
 
     python benchmarks/live_run.py [--minutes 10] [--latency-ms 100] [--verify-minutes 1]
-                                  [--saturated-minutes 2]
+                                  [--saturated-minutes 2] [--grid fixed|tempo]
 """
 
 from __future__ import annotations
@@ -104,8 +104,10 @@ def thread_cpu_s() -> dict[str, float]:
     return out
 
 
-def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> dict:
-    cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms},
+def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
+        grid: str = "fixed") -> dict:
+    cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms,
+                                        "grid": grid},
                                   audio={"driver": "file", "audio_file": str(wav)})
     stats = LiveStats(latency_ms, window=10**6)
     events = []
@@ -156,12 +158,13 @@ def audio_audit(wav: Path, events, fade_ms: int):
             len(struck_s))
 
 
-def saturated(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> list:
+def saturated(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
+              grid: str = "fixed") -> list:
     """The loop with every core kept busy by as many busy-loop processes: its audit rows."""
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(os.cpu_count() or 1)]
     try:
-        result = run(video, minutes, latency_ms, wav, estimator)
+        result = run(video, minutes, latency_ms, wav, estimator, grid)
     finally:
         for p in busy:
             p.kill()
@@ -197,6 +200,9 @@ def main() -> int:
                     help="length of the run with every core busy (0: skip)")
     ap.add_argument("--video", type=Path, default=DEMO_VIDEO)
     ap.add_argument("--full-size", action="store_true", help="decode the video as it is")
+    ap.add_argument("--grid", choices=("fixed", "tempo"), default="fixed",
+                    help="the note grid ([loop] grid); the demo video has no pulse, so a tempo "
+                         "grid on it mostly keeps the fixed step")
     args = ap.parse_args()
 
     from dance2music.pose.estimator import DEFAULT_MODEL_DIR, OpenVinoPose
@@ -206,8 +212,10 @@ def main() -> int:
         video = args.video if args.full_size else camera_sized(args.video, 640, tmp)
         estimator = OpenVinoPose(smoothing=True)
         print(f"video {video.name}, models {DEFAULT_MODEL_DIR}, {args.minutes:g} min at "
-              f"L = {args.latency_ms} ms, {os.cpu_count()} CPUs (shared)", flush=True)
-        result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator)
+              f"L = {args.latency_ms} ms, {args.grid} grid, {os.cpu_count()} CPUs (shared)",
+              flush=True)
+        result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator,
+                     args.grid)
         stats, events = result["stats"], result["events"]
         snap = stats.snapshot()
         duration_s = result["samples"][-1][0]
@@ -238,6 +246,9 @@ def main() -> int:
             ("RSS growth after warm-up (MB)", f"{rss_growth:+.2f} (peak {rss_peak:+.2f})",
              f"goal <= {GOAL_RSS_MB:g}: {'PASS' if rss_peak <= GOAL_RSS_MB else 'FAIL'}"),
             ("every onset at boundary + L", "yes" if grid_ok else "NO", ""),
+            ("tempo grid: locked at the end, tempo, confidence",
+             f"{snap['tempo_locked']}, {snap['tempo_bpm']}, {snap['tempo_confidence']}"
+             if snap["grid"] == "tempo" else "-", ""),
             ("WAV vs grid-exact rendering, max sample diff (fades left out)",
              str(onset.max_sample_diff), "0-1 = sample-exact"),
             ("onset jitter vs grid-exact rendering p50 / p99 / max (ms)",
@@ -252,7 +263,8 @@ def main() -> int:
             ("end-to-end capture -> onset p50 / p99 (ms)", fmt(e2e), f"at L = {args.latency_ms}"),
         ]
         if args.verify_minutes > 0:
-            check = run(video, args.verify_minutes, l_min, tmp / "verify.wav", estimator)
+            check = run(video, args.verify_minutes, l_min, tmp / "verify.wav", estimator,
+                        args.grid)
             vsnap = check["stats"].snapshot()
             rows += [
                 (f"smallest L with zero misses (verified {args.verify_minutes:g} min)",
@@ -263,7 +275,7 @@ def main() -> int:
             ]
         if args.saturated_minutes > 0:
             rows += saturated(video, args.saturated_minutes, args.latency_ms,
-                              tmp / "saturated.wav", estimator)
+                              tmp / "saturated.wav", estimator, args.grid)
         estimator.close()
     width = max(len(r[0]) for r in rows)
     for name, value, verdict in rows:

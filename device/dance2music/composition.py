@@ -12,7 +12,7 @@ from dance2music.errors import InputError
 from dance2music import files
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
-from dance2music.music.grid import GridKind, GridSettings, NoteGrid, make_grid, warp
+from dance2music.music.grid import GridKind, GridSettings, NoteTimes, make_grid, warp
 from dance2music.music.measures import grid_correlation
 from dance2music.music.registry import make_composer
 from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
@@ -32,7 +32,7 @@ class Composition:
     k: int
     fps: float
     composer: str
-    grid: NoteGrid  # when each note starts (the composer saw k poses per note)
+    grid: NoteTimes  # when each note starts (the composer saw k poses per note)
     grid_kind: GridKind = "fixed"
 
     @property

@@ -68,6 +68,9 @@ class LoopSettings:
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
     fade_ms: int = key(400, "fade to silence when nobody is in view", "ms", 0, 5000)
     replay_s: float = key(12.0, "dance recorded for the replay mode", "s", 2, 60)
+    grid: str = key("fixed", "note grid: 'fixed' (one note per 0.2 s) or 'tempo' (two notes per "
+                             "beat of the dancer's tempo, fixed while no pulse is found)",
+                    choices=("fixed", "tempo"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +99,10 @@ class ButtonSettings:
     debounce_ms: int = key(50, "edges closer than this to the previous one are ignored", "ms",
                            0, 500)
     led_pin: int = key(-1, "BCM GPIO of an optional mode LED; -1 = none", "BCM pin", -1, 53)
+    multi_press_ms: int = key(400, "presses this close form a double press (next sound world) "
+                                   "or a triple press (volume down a step; below -12 dB back to "
+                                   "0 dB); a single press waits this long; 0 = single presses "
+                                   "only", "ms", 0, 1000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +123,17 @@ class SoundSettings:  # how the notes sound (dance2music.sound)
     world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
     accompaniment: bool = key(True, "bass and chords under the melody")
     chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+    level: bool = key(True, "live output at -16 LUFS (calibrated per world, followed slowly), "
+                            "limited to -1 dBTP; off: FluidSynth's raw 16-bit output")
+    volume_db: float = key(0.0, "volume until one is set live (then kept in volume_file)", "dB",
+                           -40.0, 6.0)
+    volume_file: str = key("/var/lib/dance2music/volume.json", "where the live volume is kept "
+                                                               "across restarts; empty = not kept")
+    osc_host: str = key("127.0.0.1", "OSC out: notes, mode, world, volume and movement to here")
+    osc_port: int = key(0, "OSC out UDP port; 0 = no OSC", "UDP port", 0, 65535)
+    midi_port: str = key("", "MIDI out: 'virtual' (a port others connect to) or part of a port's "
+                             "name; empty = no MIDI")
+    midi_api: str = key("alsa", "MIDI system", choices=("alsa", "jack"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,6 +257,12 @@ def load(path: Path | None) -> Config:
     return _build(tables, str(path))
 
 
+# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
+# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
+SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
+                       Path("/var/cache/dance2music"))
+
+
 def missing_paths(cfg: Config) -> list[str]:
     """Files the configuration names that do not exist (checked by `config check`, so a typo
     shows before the service starts, not as a retry loop on the device)."""
@@ -252,7 +276,7 @@ def missing_paths(cfg: Config) -> list[str]:
         problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
     if cfg.audio.driver == "file" and cfg.audio.audio_file:
         folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
             problems.append(f"[audio] audio_file: folder {folder} does not exist")
     return problems
 

@@ -14,7 +14,10 @@
    full bias correction, the landmark model with accuracy control (layers whose INT8 error
    moves the landmarks stay f32);
 5. measure INT8-vs-FP32 drift on held-out frames and latency, write IR, licence, manifest and
-   the held-out test fixture.
+   the held-out test fixture;
+6. save the FP32 graph with f16 weights for aarch64 and assign models to platforms in the
+   manifest, with this machine's per-convolution kernel table (models/pose/platforms.py;
+   `--only-fp16` does just this step).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from dance2music.pose.estimator import PRESENCE_THRESHOLD, OpenVinoPose
 from dance2music.artefacts import sha256_of
 from dance2music.pose.modelfiles import COMPILE_CONFIG, MANIFEST_NAME
 from models.pose import frames as fr
+from models.pose.platforms import write_fp16_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE, VERSION = "mediapipe", "0.10.14"
@@ -358,8 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "models")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "int8")
+    parser.add_argument("--only-fp16", action="store_true",
+                        help="rebuild only the FP16 (aarch64) files and the manifest's platforms")
     args = parser.parse_args(argv)
-    import nncf  # build-only dependency (`train` extra): fail early when missing
 
     args.cache.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -369,6 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     fp32 = {"detector": fp32_model(tflite["detector"], None),
             "landmark": fp32_model(tflite["landmark"], LANDMARK_OUTPUTS)}
     det32, lm32 = compiled(fp32["detector"]), compiled(fp32["landmark"])
+    sources = {name: {"source_member": MEMBERS[name], "source_member_sha256": sha256_of(tflite[name])}
+               for name in MEMBERS}
+    if args.only_fp16:
+        write_fp16_platform(fp32, args.out, held_out_data(det32, lm32)[1], sources)
+        print(f"wrote the FP16 models and platforms into {args.out}")
+        return 0
+    import nncf  # build-only dependency (`train` extra)
 
     print("collecting calibration, tune and held-out frames ...", flush=True)
     det_inputs, crops = calibration_data(det32, lm32, rng)
@@ -457,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
                "detector": det_refs}
     with atomic_path(FIXTURE) as tmp:
         tmp.write_text(json.dumps(fixture) + "\n")
+    write_fp16_platform(fp32, args.out, lm_refs, sources)
     print(f"wrote {args.out} and {FIXTURE}")
     return 0
 

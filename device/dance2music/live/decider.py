@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from dance2music.errors import Dance2MusicError
-from dance2music.live.grid import NoteSlot
-from dance2music.live.history import PoseGrid
+from dance2music.live.grid import NoteSlot, Timeline
+from dance2music.live.tempo_grid import TempoTimeline
 from dance2music.live.seams import Clock, LiveComposer, NoteEvent
 from dance2music.modes.table import REPLAY, Mode
 from dance2music.music.replay import ReplayComposer
@@ -91,7 +91,8 @@ class Decider:
         self.segment_start = None
         self.notes.clear()
 
-    def decide(self, slot: NoteSlot, poses: PoseGrid) -> tuple[int | None, int | None]:
+    def decide(self, slot: NoteSlot, timeline: Timeline | TempoTimeline
+               ) -> tuple[int | None, int | None]:
         """(note index for the slot or None for silence, the composer's own decision)."""
         if self._mode is not None and self._mode.name == REPLAY:
             return self.replay.next_note(), None
@@ -103,7 +104,7 @@ class Decider:
         t = slot.n - self.segment_start
         frames = min(self.composer.history_frames + self.lookahead_frames,
                      t * self.k + self.lookahead_frames)
-        recent = poses.window(slot.frames_needed, frames)
+        recent = timeline.composer_poses(slot, frames)
         start_ns = self.clock.monotonic_ns()
         note = int(self.composer.decide(recent, np.fromiter(self.notes, dtype=np.int64)))
         self.stats.latency("compose", (self.clock.monotonic_ns() - start_ns) / 1e6)

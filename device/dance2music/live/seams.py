@@ -45,6 +45,11 @@ class NoteSink(Protocol):
     @property
     def is_open(self) -> bool: ...
 
+    @property
+    def output_error(self) -> str | None:
+        """Why the open output is not keeping what it plays (a file on a full disk), while
+        the music and the clock go on; None when all is well."""
+
     def open(self) -> None: ...
 
     def now(self) -> int: ...

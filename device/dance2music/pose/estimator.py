@@ -14,7 +14,8 @@ import openvino as ov
 
 from dance2music.errors import InputError
 from dance2music.pose import blazepose as bp
-from dance2music.pose.modelfiles import DEFAULT_MODEL_DIR, compile_model, read_manifest, verified_xml
+from dance2music.pose.modelfiles import (DEFAULT_MODEL_DIR, compile_model, platform_models, read_manifest,
+                                         verified_xml)
 from dance2music.pose.result import PRESENCE_THRESHOLD, PoseEstimator, PoseResult, no_person
 from dance2music.pose.smoothing import OneEuroSmoother
 from dance2music.pose.tracking import Landmarks, Tracker
@@ -30,17 +31,18 @@ def _check_frame(frame: np.ndarray) -> None:
 
 
 class OpenVinoPose:
-    """PoseEstimator on the INT8 BlazePose models in `model_dir` (checked against their
-    manifest). Not thread-safe: one instance per video stream."""
+    """PoseEstimator on the BlazePose models in `model_dir` that this machine's architecture
+    runs (INT8 on x86-64, FP16 on aarch64), checked against their manifest. Not
+    thread-safe: one instance per video stream."""
 
     def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, smoothing: bool = True,
                  presence_threshold: float = PRESENCE_THRESHOLD) -> None:
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
+        models = platform_models(model_dir, manifest)
         core = ov.Core()
-        self._use(compile_model(core, verified_xml(model_dir, manifest, "detector")),
-                  compile_model(core, verified_xml(model_dir, manifest, "landmark")), smoothing,
-                  presence_threshold)
+        self._use(*(compile_model(core, verified_xml(model_dir, manifest, name), models.inference_precision)
+                    for name in (models.detector, models.landmark)), smoothing, presence_threshold)
 
     @classmethod
     def from_compiled(cls, detector: ov.CompiledModel, landmark: ov.CompiledModel,

@@ -5,9 +5,9 @@ preprocessing can flip (another OpenCV, another FFmpeg, another CPU). So:
 - a track starts only from a detection whose ROI has *settled* (the landmark model re-cropped
   until the body stops moving in its own crop) and whose presence is clearly high;
 - a track is kept only while the body's hip centre is well inside the frame (half a body
-  beyond the border leaves the model guessing) and the body moves continuously: per frame the ROI's centre moves at
-  most MAX_STEP_OF_BODY body sizes and its size changes at most MAX_SCALE_RATIO; a jump means
-  the crop slid onto someone or something else, and the track is dropped;
+  beyond the border leaves the model guessing) and the body moves continuously: per frame
+  the ROI's centre moves at most MAX_STEP_OF_BODY body sizes and its size changes at most
+  MAX_SCALE_RATIO; a jump means the crop slid onto someone or something else: track dropped;
 - a brief dip of the presence below KEEP_PRESENCE (a blurred jump, a turn) holds the track
   for up to HOLD_FRAMES frames, reporting nobody, as long as the body moves continuously;
 - after a loss, detections near the lost track are tried first (the same person, re-found).
