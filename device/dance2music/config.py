@@ -15,6 +15,7 @@ from typing import Any
 
 from dance2music.errors import InputError
 from dance2music.modes.table import MODE_NAMES as MODES
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
@@ -51,8 +52,8 @@ class PoseSettings:
                              "installed models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
-    representation: str = key("paper", "pose vector: image-normalised or body-centred",
-                              choices=("paper", "body"))
+    representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "
+                                                      "body-centred", choices=REPRESENTATIONS)
 
 
 @dataclasses.dataclass(frozen=True)
