@@ -41,10 +41,10 @@ def _sound(where) -> dict | None:
     return status.get("sound") if code == 200 else None
 
 
-def _change(args, payload: dict, settled) -> int:
+def _change(args, path: str, payload: dict, settled) -> int:
     where = service.endpoint(args)
     before = _sound(where)
-    code, body = call(where.url, "/sound", payload, token=where.token)
+    code, body = call(where.url, path, payload, token=where.token)
     if code != 202:
         raise Dance2MusicError(f"the service refused {payload}: {code} {body.get('error', body)}")
     deadline = time.monotonic() + 3.0
@@ -60,17 +60,18 @@ def _change(args, payload: dict, settled) -> int:
 
 
 def run_volume(args: argparse.Namespace) -> int:
-    payload = {"volume": args.action} | ({"volume_db": args.db} if args.action == "set" else {})
     if args.action == "set":
         volume.adjusted(0.0, "set", args.db)  # a bad value: exit 2 before asking the service
-        return _change(args, payload, lambda before, now: now["volume_db"] == args.db)
-    return _change(args, payload, lambda before, now: before is None
+        return _change(args, "/volume", {"volume_db": args.db},
+                       lambda before, now: now["volume_db"] == args.db)
+    return _change(args, "/volume", {"volume": args.action}, lambda before, now: before is None
                    or now["volume_db"] != before["volume_db"]
                    or now["volume_db"] in (volume.MIN_DB, volume.MAX_DB))
 
 
 def run_world(args: argparse.Namespace) -> int:
     if args.name == "next":
-        return _change(args, {"world": "next"}, lambda before, now: before is None
+        return _change(args, "/world", {"world": "next"}, lambda before, now: before is None
                        or now["world"] != before["world"])
-    return _change(args, {"world": args.name}, lambda before, now: now["world"] == args.name)
+    return _change(args, "/world", {"world": args.name},
+                   lambda before, now: now["world"] == args.name)

@@ -1,5 +1,5 @@
 """The service's HTTP face: /healthz, /readyz, /status, /metrics (read-only, GET or HEAD) and
-POST /mode and POST /sound (world, volume).
+POST /mode, /world and /volume.
 
 Every request only reads the loop's snapshot or enqueues a validated command; a malformed or
 unauthorised request is answered 4xx and never reaches the loop. Connections are served by a
@@ -29,7 +29,7 @@ from dance2music.sound.worlds import WORLD_NAMES
 log = logging.getLogger(__name__)
 
 GET_PATHS = ("/healthz", "/readyz", "/status", "/metrics")
-POST_PATHS = ("/mode", "/sound")
+POST_PATHS = ("/mode", "/world", "/volume")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -223,8 +223,9 @@ class HealthServer:
                             "mode and sound changes need loopback or 'Authorization: Bearer "
                             "<token>'")
         try:
-            parse = Command.from_sound_json if request.path == "/sound" else Command.from_json
-            command = str(parse(json_body(request)))
+            body = json_body(request)
+            command = str(Command.from_json(body) if request.path == "/mode"
+                          else Command.from_sound_json(request.path, body))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

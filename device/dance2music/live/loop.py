@@ -29,7 +29,7 @@ from dance2music.modes.table import CUE_STEP_S, CUE_TAIL_S, CUE_VELOCITY, MODES,
 from dance2music.music.composer import DEFAULT_K
 from dance2music.sound.live import LiveSound
 from dance2music.sound.movement import BEAT_DELAY_FRAMES, interval_motion
-from dance2music.sound.worlds import MELODY_CHANNEL
+from dance2music.sound.worlds import MELODY_CHANNEL, WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class LiveLoop:
         self._show_sound()
 
     def _show_sound(self) -> None:
-        self.stats.set_sound(self.sound.world.name, self.sound.volume_db)
+        self.stats.set_sound(self.sound.world.name, WORLD_NAMES, self.sound.volume_db)
 
     def enter(self, name: str, cue: bool) -> None:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""

@@ -77,23 +77,22 @@ class Command:
         return cls(verb, request.get("mode") if verb == "set" else None)
 
     @classmethod
-    def from_sound_json(cls, request: object) -> Command:
-        """An HTTP body of POST /sound: {"world": NAME|"next"}, {"volume": "up"|"down"|
-        "cycle"} or {"volume": "set", "volume_db": DB}."""
+    def from_sound_json(cls, path: str, request: object) -> Command:
+        """An HTTP body of POST /world: {"world": NAME|"next"}; of POST /volume:
+        {"volume_db": DB} or {"volume": "up"|"down"|"cycle"}."""
         if not isinstance(request, dict):
             raise InputError(f"request body must be a JSON object, got {type(request).__name__}")
-        if set(request) == {"world"} and isinstance(request["world"], str):
+        if path == "/world" and set(request) == {"world"} and isinstance(request["world"], str):
             return cls("world", sound=request["world"])
-        action = request.get("volume")
-        if isinstance(action, str) and set(request) <= {"volume", "volume_db"}:
-            if action == "set":
-                value = volume.adjusted(0.0, "set", request.get("volume_db"))
-                return cls("volume", sound=f"set {value:g}")
-            if "volume_db" in request:
-                raise InputError(f'volume_db goes with "volume": "set" only, not {action!r}')
-            return cls("volume", sound=action)
-        raise InputError('expected {"world": NAME|"next"}, {"volume": "up"|"down"|"cycle"} or '
-                         '{"volume": "set", "volume_db": DB}')
+        if path == "/volume" and set(request) == {"volume_db"}:
+            return cls("volume", sound=f"set {volume.adjusted(0.0, 'set', request['volume_db']):g}")
+        if path == "/volume" and set(request) == {"volume"} and isinstance(request["volume"], str):
+            if request["volume"] == "set":
+                raise InputError('a volume to set is {"volume_db": DB}')
+            return cls("volume", sound=request["volume"])
+        expected = ('{"world": NAME|"next"}' if path == "/world" else
+                    '{"volume_db": DB} or {"volume": "up"|"down"|"cycle"}')
+        raise InputError(f"expected {expected}")
 
     def __str__(self) -> str:
         if self.verb in SOUND_VERBS:
