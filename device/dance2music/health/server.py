@@ -223,8 +223,9 @@ class HealthServer:
                             "mode and sound changes need loopback or 'Authorization: Bearer "
                             "<token>'")
         try:
-            parse = Command.from_sound_json if request.path == "/sound" else Command.from_json
-            command = str(parse(json_body(request)))
+            body = json_body(request)
+            command = str(Command.from_sound_json(body) if request.path == "/sound"
+                          else Command.from_json(body))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:
