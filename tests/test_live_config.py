@@ -105,3 +105,12 @@ def test_config_check_command(tmp_path, capsys):
 def test_config_defaults_command(capsys):
     assert config_command("defaults") == 0
     assert capsys.readouterr().out == config.documented()
+
+
+def test_config_check_accepts_the_service_runtime_folder_but_not_a_missing_one(tmp_path):
+    ok = write(tmp_path, '[audio]\ndriver = "file"\naudio_file = "/run/dance2music/out.wav"\n')
+    assert config.missing_paths(config.load(ok)) == []  # systemd makes it at start
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[audio]\ndriver = "file"\naudio_file = "/nonexistent/d2m/out.wav"\n')
+    assert config.missing_paths(config.load(bad)) == [
+        "[audio] audio_file: folder /nonexistent/d2m does not exist"]

@@ -22,8 +22,8 @@ class Recording(GreedyComposer):
     """The greedy composer recording its decisions; `slow_s(i)` seconds of the rig's clock
     pass during decision i (a slow composer)."""
 
-    def __init__(self, clock=None, slow_s=lambda i: 0.0):
-        super().__init__()
+    def __init__(self, clock=None, slow_s=lambda i: 0.0, lookahead_frames=0):
+        super().__init__(lookahead_frames=lookahead_frames)
         self.decisions, self.clock, self.slow_s = [], clock, slow_s
 
     def decide(self, recent, notes):
@@ -233,13 +233,11 @@ def test_a_stalled_audio_clock_closes_the_output_and_reopens_it():
 @pytest.mark.parametrize("lookahead", [0, 2])
 def test_a_decision_waits_for_its_lookahead_frames(lookahead):
     class Ahead(Recording):
-        lookahead_frames = lookahead
-
         def decide(self, recent, notes):
             self.seen.append(len(recent))
             return super().decide(recent, notes)
 
-    composer = Ahead()
+    composer = Ahead(lookahead_frames=lookahead)
     composer.seen = []
     rig = rig_with(composer, absent_s=60)
     rig.run_for(4.0)

@@ -15,6 +15,7 @@ from typing import Any
 
 from dance2music.errors import InputError
 from dance2music.modes.table import MODE_NAMES as MODES
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
@@ -51,8 +52,8 @@ class PoseSettings:
                              "installed models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
-    representation: str = key("paper", "pose vector: image-normalised or body-centred",
-                              choices=("paper", "body"))
+    representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "
+                                                      "body-centred", choices=REPRESENTATIONS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,6 +258,12 @@ def load(path: Path | None) -> Config:
     return _build(tables, str(path))
 
 
+# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
+# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
+SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
+                       Path("/var/cache/dance2music"))
+
+
 def missing_paths(cfg: Config) -> list[str]:
     """Files the configuration names that do not exist (checked by `config check`, so a typo
     shows before the service starts, not as a retry loop on the device)."""
@@ -270,7 +277,7 @@ def missing_paths(cfg: Config) -> list[str]:
         problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
     if cfg.audio.driver == "file" and cfg.audio.audio_file:
         folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
             problems.append(f"[audio] audio_file: folder {folder} does not exist")
     return problems
 

@@ -24,6 +24,7 @@ from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listene
 from dance2music.health.page import PageAnswer, SetupPage
 from dance2music.modes.commands import Command
 from dance2music.modes.table import MODE_NAMES
+from dance2music.sound.worlds import WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class HealthServer:
                   "not_ready": down, "degraded": state.degraded(snap),
                   "progress_age_s": state.progress_age_s(snap)}
         return {**snap, "health": health, "platform": self.platform_readings(), "modes": MODE_NAMES,
+                "worlds": WORLD_NAMES,
                 "view_watched": self.page is not None and self.page.view_watched}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
