@@ -63,6 +63,9 @@ class TempoTimeline:
             boundary = self._boundary
             needed = self._slot_at(boundary - 1) + 1  # the slots lying before the boundary
             wait_until = boundary + g.latency_ticks // 2
+            # Feed the tracker as slots become final, not all at the boundary: less work
+            # between the last frame and the decision.
+            self._feed(min(self.poses.filled, needed))
             if self.poses.filled < needed and now() < wait_until:
                 return
             self.poses.hold_until(needed)
@@ -73,12 +76,17 @@ class TempoTimeline:
             self.n += 1
             yield slot
 
+    def _feed(self, upto: int) -> None:
+        """The tracker sees pose slots up to `upto` (never past the boundary being decided)."""
+        if upto > self._fed:
+            for vector in self.poses.window(upto, upto - self._fed):
+                self.tracker.update(vector)
+            self._fed = upto
+
     def _follow(self, needed: int, boundary: int) -> int:
         """Feed the tracker the slots now final, keep the warped poses of the note that just
         ended, and return the next boundary's tick."""
-        for vector in self.poses.window(needed, needed - self._fed):
-            self.tracker.update(vector)
-        self._fed = needed
+        self._feed(needed)
         if self._previous is not None:
             start = self._previous
             for j in range(self.k):  # sample and hold at k evenly spaced times of the note
