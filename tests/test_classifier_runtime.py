@@ -138,7 +138,8 @@ def test_other_k_is_refused():
 def test_the_device_path_never_imports_torch(reference_clip):
     code = ("import sys, numpy as np\n"
             "from dance2music.music.registry import make_composer\n"
-            "make_composer('online', lookahead_frames=2).compose(np.random.default_rng(0).uniform(-1, 1, (120, 36)))\n"
+            "dance = np.random.default_rng(0).uniform(-1, 1, (120, 36))\n"
+            "make_composer('online', lookahead_frames=2).compose(dance)\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -160,8 +161,9 @@ def test_compose_and_eval_commands_offer_the_online_composer(tmp_path, capsys, a
 def test_online_refuses_a_representation_or_lookahead_it_was_not_trained_for(manifest):
     made_for = manifest["trained_for"]
     other = "paper" if made_for["representation"] == "body" else "body"
-    with pytest.raises(InputError, match=f"representation: .*trained on '{made_for['representation']}'"
-                                         f" pose vectors, got '{other}'"):
+    trained = made_for["representation"]
+    with pytest.raises(InputError, match=f"representation: .*trained on '{trained}' pose vectors, "
+                                         f"got '{other}'"):
         make_composer("online", representation=other)
     untrained = max(made_for["lookahead_frames"]) + 1
     with pytest.raises(InputError, match=rf"lookahead_frames: .*trained for .*got {untrained}"):

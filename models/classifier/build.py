@@ -55,7 +55,8 @@ def held_out_metrics(directory: Path, manifest: dict, representation: str) -> di
             "decisions": len(windows), "accuracy_fp32": round(acc["fp32"][0], 4),
             "accuracy_int8": round(acc["int8"][0], 4),
             "int8_fp32_agreement": round(float(np.mean(acc["int8"][1] == acc["fp32"][1])), 4),
-            "hold_previous_note": round(float(np.mean(windows.histories[:, -1] == windows.targets)), 4)}
+            "hold_previous_note": round(float(np.mean(
+                windows.histories[:, -1] == windows.targets)), 4)}
     clip = data.labelled_windows(dance_data.clip_vectors(*REFERENCE_CLIP, representation),
                                  SHIPPED_LOOKAHEAD)
     out["reference_clip"] = {"choreography": REFERENCE_CLIP[0], "view": REFERENCE_CLIP[1],
@@ -113,7 +114,8 @@ def main() -> None:
         "training": {
             "data": "AIST++ 2D keypoints, break dance d04, choreographies "
                     f"{' '.join(train_choreographies)} (train), {VALIDATION} (validation), all "
-                    "9 camera views; augmented (mirror, limb proportions, camera height and distance, "
+                    "9 camera views; augmented (mirror, limb proportions, camera height and "
+                    "distance, "
                     "travel across the frame, tempo change, start offset, dropped joints); "
                     f"{args.representation} pose vectors; each decision at a lookahead drawn "
                     f"from {list(lookaheads)}; labels: beam search (width 50) on each augmented "

@@ -58,7 +58,7 @@ class NotePlanes(nn.Module):
     def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor
                 ) -> torch.Tensor:
         frames = window_notes(history, self.no_note, self.k)[:, 0]  # (B, 60); START/none: all 0
-        onehot = (frames[:, None, :] == torch.arange(NUM_NOTES, device=history.device)[None, :, None])
+        onehot = frames[:, None, :] == torch.arange(NUM_NOTES, device=history.device)[None, :, None]
         notes = onehot.to(image.dtype)[:, :, None, :]  # (B, 5, 1, 60)
         seen = (self.columns < SIZE - self.k + lookahead.view(-1, 1, 1, 1)).to(image.dtype)
         shape = (image.shape[0], 1, SIZE, SIZE)

@@ -23,7 +23,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
-    threads: int = 1  # on a busy 2-core machine two threads trained 4x slower than one
+    threads: int = 2  # the shipped model's (1 trains 4x faster on a busy 2-core machine)
     max_steps: int | None = None  # stop early (smoke runs)
 
 

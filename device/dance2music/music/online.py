@@ -112,5 +112,6 @@ class OnlineClassifier(CausalComposer):
                                         "lookahead": lookaheads})[0]
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
-        return int(np.argmax(self.logits(decision_image(recent, self.lookahead_frames, self.k)[None],
-                                         note_history(notes)[None], self._lookahead)[0]))
+        image = decision_image(recent, self.lookahead_frames, self.k)
+        return int(np.argmax(self.logits(image[None], note_history(notes)[None],
+                                         self._lookahead)[0]))
