@@ -6,9 +6,9 @@ view), checked against the targets of issue 13 in one run:
 2. the trade-off of the lookahead d = 0..3 per representation: global correlation and
    next-note accuracy of online and greedy, the smallest fixed latency L that fits d and the
    camera-to-onset latency of the newest frame a note reflects;
-3. cross-view correlation: the notes composed from one camera view scored against the dance
-   matrices of the 8 other views (a composer that follows the dancer, not the camera, keeps
-   its correlation), against paper and body matrices alike;
+3. cross-view correlation, columns of table 2: the notes composed from one camera view scored
+   against the dance matrices of the 8 other views (a composer that follows the dancer, not
+   the camera, keeps its correlation), against paper and body matrices alike;
 4. the latency of one decision on one thread against the full-width paper network.
 
     nice .venv/bin/python benchmarks/note_classifier.py [--paper-model DIR]   # train extra

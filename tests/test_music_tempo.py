@@ -201,8 +201,10 @@ def test_real_clips_tempo_80_bpm_on_most_views(aistpp_clips):
 
 def test_compose_with_the_tempo_grid_on_real_dance(front_views):
     seq = front_views["ch01"]
+    # paper vectors, as measured (benchmarks/tempo.py); with the body default the tempo grid
+    # scored 0.476 against the fixed grid's 0.529 on this clip
     fixed = compose_sequence(seq, "beam", representation="paper")
-    tempo = compose_sequence(seq, "beam", grid="tempo", representation="paper")
+    tempo = compose_sequence(seq, "beam", representation="paper", grid="tempo")
     data = to_json(tempo, tempo.performed())
     assert data["grid"] == "tempo" and data["tempo_bpm"] == pytest.approx(80, rel=0.04)
     assert len(data["onsets_s"]) == len(data["notes"]) == len(tempo.notes)

@@ -88,9 +88,6 @@ class LiveComposer(Protocol):
     history_notes: int
     lookahead_frames: int
 
-    @property
-    def history_frames(self) -> int: ...
-
     def frame_span(self, n: int, first: int = 0) -> tuple[int, int]: ...
 
     def reset(self) -> None: ...
