@@ -120,8 +120,11 @@ def test_a_slow_composer_on_the_tempo_grid_misses_and_holds(tmp_path):
 
 def test_grid_setting_is_validated(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[loop]\ngrid = "tempo"\n')
+    path.write_text('[loop]\ngrid = "tempo"\nlookahead_frames = 0\n')
     assert config.load(path).loop.grid == "tempo"
+    path.write_text('[loop]\ngrid = "tempo"\n')  # the default lookahead counts fixed frames
+    with pytest.raises(InputError, match="lookahead_frames = 0"):
+        config.load(path)
     path.write_text('[loop]\ngrid = "swing"\n')
     with pytest.raises(InputError, match="grid"):
         config.load(path)

@@ -244,6 +244,10 @@ def _combination_errors(cfg: Config) -> list[str]:
                       f"{loop.lookahead_frames} frame periods of {FRAME_PERIOD_MS:.1f} ms + "
                       f"{POSE_AND_DECISION_MS} ms pose and decision time); lower "
                       f"lookahead_frames or raise fixed_latency_ms")
+    if loop.grid == "tempo" and loop.lookahead_frames:
+        # The lookahead counts frames of the fixed grid; on the tempo grid it is not built yet.
+        errors.append(f"[loop] grid = \"tempo\" needs [loop] lookahead_frames = 0, got "
+                      f"{loop.lookahead_frames}: the tempo grid has no lookahead yet")
     h = cfg.health
     if h.page_on_lan and not h.token:
         errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "
