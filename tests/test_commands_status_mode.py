@@ -48,6 +48,13 @@ def test_healthy_summary_exit_0(url, capsys):
     assert "51.5 °C, throttling: none" in out and "pose.xml sha256 abababababab" in out
 
 
+def test_summary_says_when_the_camera_view_is_watched():
+    from dance2music.commands.status import summary
+
+    assert "setup page  the camera view is being watched" in summary({"view_watched": True}, 0)
+    assert "setup page" not in summary({"view_watched": False}, 0)
+
+
 def test_component_down_is_degraded_exit_1(url, source, capsys):
     source.stats["components"]["audio"] = {"up": False, "error": "no sound card"}
     args = parse(status, ["status", "--url", url])

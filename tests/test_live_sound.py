@@ -82,7 +82,8 @@ def test_world_and_volume_change_live(tmp_path):
     assert all(e.onset >= cue[-1].onset + 1 for e in after)  # no note under the cue
     assert (MELODY_CHANNEL, mallets.program) in {(e.channel, e.midi) for e in rig.sink.events
                                                  if e.kind == "program"}
-    assert rig.stats.snapshot()["sound"] == {"world": "mallets", "volume_db": -3.0}
+    assert rig.stats.snapshot()["sound"] == {"world": "mallets", "worlds": list(WORLDS),
+                                             "volume_db": -3.0}
     assert json.loads((tmp_path / "volume.json").read_text()) == {"volume_db": -3.0}
     assert LiveSound("piano", volume_store=VolumeStore(tmp_path / "volume.json")).volume_db == -3
 

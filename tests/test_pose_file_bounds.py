@@ -93,6 +93,17 @@ def test_a_truncated_array_is_an_input_error(tmp_path):
         sequence.load(cut)
 
 
+def test_an_archive_claiming_a_newer_zip_version_is_an_input_error(tmp_path):
+    """Found by the fuzzer: zipfile raises NotImplementedError for such a central directory."""
+    data = bytearray(save(tmp_path).read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central-directory entry
+    data[entry + 6] = 64  # "version needed to extract": 6.4, newer than zipfile reads
+    bad = tmp_path / "newer.npz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="zip file version 6.4"):
+        sequence.load(bad)
+
+
 @pytest.mark.parametrize("manifest", [[], "models", {"models": {"detector": []}},
                                       {"models": {"detector": {"xml": "d.xml", "files": []}}}])
 def test_a_manifest_of_the_wrong_shape_is_a_model_error(tmp_path, manifest):

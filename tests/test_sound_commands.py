@@ -1,6 +1,7 @@
 """`dance2music volume` and `world` through the real HTTP server and command queue to a
 running loop (fakes for camera and synth, a manual clock stepped in a thread)."""
 
+import json
 import threading
 
 import pytest
@@ -43,7 +44,8 @@ def test_volume_and_world_from_the_command_line(service, capsys, tmp_path):
     assert main(["world", "koto", "--url", url]) == 0
     assert capsys.readouterr().out.strip().endswith("world: koto  volume: -12.0 dB")
     assert main(["world", "next", "--url", url, "--json"]) == 0
-    assert '"world": "dream"' in capsys.readouterr().out
+    sound = json.loads(capsys.readouterr().out)["sound"]
+    assert sound["world"] == "dream" and sound["worlds"][:2] == ["piano", "mallets"]
     assert (tmp_path / "v.json").read_text().strip() == '{"volume_db": -12.0}'
     assert main(["volume", "--url", url, "set", "20"]) == 2  # refused before asking
     assert "expected -40..6 dB" in capsys.readouterr().err
@@ -65,6 +67,7 @@ def test_sound_requests(body, command):
     ({"world": 3}, "expected {\"world\""),
     ({"volume": "set"}, "expected a number of dB"),
     ({"volume": "set", "volume_db": "loud"}, "expected a number of dB"),
+    ({"volume": "set", "volume_db": 20}, "expected -40..6 dB"),
     ({"volume": "up", "volume_db": 3}, "volume_db goes with"),
     ({"volume": "louder"}, "volume: expected one of up, down, set, cycle"),
     ({"world": "night", "volume": "up"}, "expected {\"world\""),
@@ -73,3 +76,15 @@ def test_sound_requests(body, command):
 def test_bad_sound_requests_are_clear(body, message):
     with pytest.raises(InputError, match=message):
         Command.from_sound_json(body)
+
+
+def test_run_world_flag_overrides_the_configuration(capsys):
+    from dance2music.cli import build_parser
+    from dance2music.commands.run import overrides
+    from dance2music.config import Config
+
+    args = build_parser().parse_args(["run", "--world", "night"])
+    assert Config().with_overrides(**overrides(args)).sound.world == "night"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--world", "disco"])
+    assert "invalid choice: 'disco'" in capsys.readouterr().err

@@ -119,3 +119,27 @@ def test_midi_errors_are_clear(jack_server):
 def test_midi_without_an_alsa_sequencer_is_a_clear_error():
     with pytest.raises(OutputError, match="midi: cannot open a port on alsa"):
         MidiOutput("virtual", api="alsa")
+
+
+def test_level_chain_on_a_fluidsynth_driver(jack_server, tmp_path):
+    """The levelled output on a real FluidSynth audio driver (JACK's, on the dummy backend):
+    the driver2 callback renders every period and the sequencer's clock runs on it. (Its pace
+    is the dummy backend's: without real-time scheduling on this loaded machine it ran at
+    36,000-42,000 samples/s, with and without the level chain alike.)"""
+    from dance2music.synth.fluid import SynthSettings
+    from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+
+    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="jack", period_size=256),
+                          level=True)
+    sink.open()
+    try:
+        start = sink.now()
+        for i in range(8):
+            sink.note_on(start + 4800 * (i + 1), 60 + i, 127)
+        time.sleep(1.0)
+        elapsed = sink.now() - start
+        assert sink._renderer is not None
+        periods = sink._driver.periods
+        assert elapsed > 0.2 * 48000 and periods * 256 >= elapsed  # every sample came through it
+    finally:
+        sink.close()

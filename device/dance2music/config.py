@@ -15,6 +15,8 @@ from typing import Any
 
 from dance2music.errors import InputError
 from dance2music.modes.table import MODE_NAMES as MODES
+from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
@@ -51,8 +53,8 @@ class PoseSettings:
                              "installed models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
-    representation: str = key("paper", "pose vector: image-normalised or body-centred",
-                              choices=("paper", "body"))
+    representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "
+                                                      "body-centred", choices=REPRESENTATIONS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +67,10 @@ class LoopSettings:
     fixed_latency_ms: int = key(100, "from a note-grid boundary to its note's onset; a decision "
                                      "later than this is missed (the previous note holds)",
                                 "ms", 10, 1000)
+    lookahead_frames: int = key(DEFAULT_LOOKAHEAD_FRAMES, "frames of each note's own interval "
+                                "the composer sees before deciding it (the note still sounds at "
+                                "boundary + fixed_latency_ms, which must cover them plus the pose "
+                                "and decision time)", "frames", 0, DEFAULT_K)
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
     fade_ms: int = key(400, "fade to silence when nobody is in view", "ms", 0, 5000)
     replay_s: float = key(12.0, "dance recorded for the replay mode", "s", 2, 60)
@@ -216,9 +222,32 @@ def _build(tables: dict[str, Any], source: str) -> Config:
     return Config(**built)
 
 
+# Pose p99 + decision p99 per frame on the 2-core development VM (benchmarks/live_run.py:
+# 14.2 + 1.5 ms); a Pi 5 core is slower: measure there and raise fixed_latency_ms.
+POSE_AND_DECISION_MS = 16
+FRAME_PERIOD_MS = 1000 / 30
+
+
+def lookahead_latency_ms(lookahead_frames: int) -> float:
+    """The smallest fixed latency that lets a decision wait for its lookahead frames."""
+    return lookahead_frames * FRAME_PERIOD_MS + POSE_AND_DECISION_MS
+
+
 def _combination_errors(cfg: Config) -> list[str]:
     """Keys that are each valid but do not go together."""
     errors = []
+    loop = cfg.loop
+    if loop.fixed_latency_ms < lookahead_latency_ms(loop.lookahead_frames):
+        errors.append(f"[loop] fixed_latency_ms = {loop.fixed_latency_ms} is too short for [loop] "
+                      f"lookahead_frames = {loop.lookahead_frames}: expected >= "
+                      f"{lookahead_latency_ms(loop.lookahead_frames):.0f} ms ("
+                      f"{loop.lookahead_frames} frame periods of {FRAME_PERIOD_MS:.1f} ms + "
+                      f"{POSE_AND_DECISION_MS} ms pose and decision time); lower "
+                      f"lookahead_frames or raise fixed_latency_ms")
+    if loop.grid == "tempo" and loop.lookahead_frames:
+        # The lookahead counts frames of the fixed grid; on the tempo grid it is not built yet.
+        errors.append(f"[loop] grid = \"tempo\" needs [loop] lookahead_frames = 0, got "
+                      f"{loop.lookahead_frames}: the tempo grid has no lookahead yet")
     h = cfg.health
     if h.page_on_lan and not h.token:
         errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "

@@ -27,6 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("--duration", type=duration_s, metavar="S", help="stop after S seconds")
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
+    p.add_argument("--lookahead", type=int, metavar="D", help="frames of each note's own "
+                   "interval the composer sees ([loop] lookahead_frames)")
     p.add_argument("--world", choices=WORLD_NAMES, help="sound world at start ([sound] world)")
     p.add_argument("--grid", choices=("fixed", "tempo"),
                    help="note grid: fixed 0.2 s steps, or the dancer's tempo ([loop] grid)")
@@ -53,6 +55,8 @@ def overrides(args: argparse.Namespace) -> dict[str, dict]:
         out["loop"]["mode"] = args.mode
     if args.latency_ms is not None:
         out["loop"]["fixed_latency_ms"] = args.latency_ms
+    if args.lookahead is not None:
+        out["loop"]["lookahead_frames"] = args.lookahead
     if args.world is not None:
         out["sound"]["world"] = args.world
     if args.grid is not None:

@@ -60,11 +60,11 @@ def _change(args, payload: dict, settled) -> int:
 
 
 def run_volume(args: argparse.Namespace) -> int:
-    payload = {"volume": args.action} | ({"volume_db": args.db} if args.action == "set" else {})
     if args.action == "set":
         volume.adjusted(0.0, "set", args.db)  # a bad value: exit 2 before asking the service
-        return _change(args, payload, lambda before, now: now["volume_db"] == args.db)
-    return _change(args, payload, lambda before, now: before is None
+        return _change(args, {"volume": "set", "volume_db": args.db},
+                       lambda before, now: now["volume_db"] == args.db)
+    return _change(args, {"volume": args.action}, lambda before, now: before is None
                    or now["volume_db"] != before["volume_db"]
                    or now["volume_db"] in (volume.MIN_DB, volume.MAX_DB))
 
@@ -73,4 +73,5 @@ def run_world(args: argparse.Namespace) -> int:
     if args.name == "next":
         return _change(args, {"world": "next"}, lambda before, now: before is None
                        or now["world"] != before["world"])
-    return _change(args, {"world": args.name}, lambda before, now: now["world"] == args.name)
+    return _change(args, {"world": args.name},
+                   lambda before, now: now["world"] == args.name)

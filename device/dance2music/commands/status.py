@@ -115,6 +115,8 @@ def summary(status: dict, result: int) -> str:
     ]
     if cpu:
         lines.append("  cpu         " + ", ".join(cpu))
+    if status.get("view_watched"):
+        lines.append("  setup page  the camera view is being watched")
     for name, digest in sorted((status.get("models") or {}).items()):
         lines.append(f"  model       {name} sha256 {str(digest)[:12]}")
     return "\n".join(lines)

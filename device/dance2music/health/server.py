@@ -122,8 +122,8 @@ class HealthServer:
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
                   "not_ready": down, "degraded": state.degraded(snap),
                   "progress_age_s": state.progress_age_s(snap)}
-        return {**snap, "health": health, "platform": self.platform_readings(), "modes": MODE_NAMES,
-                "worlds": WORLD_NAMES,
+        return {**snap, "health": health, "platform": self.platform_readings(),
+                "modes": MODE_NAMES, "worlds": WORLD_NAMES,
                 "view_watched": self.page is not None and self.page.view_watched}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
@@ -223,8 +223,9 @@ class HealthServer:
                             "mode and sound changes need loopback or 'Authorization: Bearer "
                             "<token>'")
         try:
-            parse = Command.from_sound_json if request.path == "/sound" else Command.from_json
-            command = str(parse(json_body(request)))
+            body = json_body(request)
+            command = str(Command.from_sound_json(body) if request.path == "/sound"
+                          else Command.from_json(body))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

@@ -41,7 +41,8 @@ def composer_factory(cfg: Config):
     """composer name (the modes table's) -> a fresh causal composer."""
     from dance2music.music.registry import make_composer
 
-    return lambda name: make_composer(name, representation=cfg.pose.representation)
+    return lambda name: make_composer(name, representation=cfg.pose.representation,
+                                      lookahead_frames=cfg.loop.lookahead_frames)
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:

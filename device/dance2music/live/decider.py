@@ -24,11 +24,6 @@ from dance2music.music.scale import FIRST_NOTE
 log = logging.getLogger(__name__)
 
 
-def lookahead_frames(composer: LiveComposer | None) -> int:
-    """The composer's lookahead d (frames past the boundary it sees); 0 for those without."""
-    return int(getattr(composer, "lookahead_frames", 0) or 0)
-
-
 class Decider:
     def __init__(self, composer_for: Callable[[str], LiveComposer], stats, clock: Clock,
                  k: int):
@@ -84,7 +79,8 @@ class Decider:
 
     @property
     def lookahead_frames(self) -> int:
-        return lookahead_frames(self.composer)
+        """The composer's lookahead d (0 in replay and standby)."""
+        return self.composer.lookahead_frames if self.composer is not None else 0
 
     # -- notes ------------------------------------------------------------------------------
     def end_segment(self) -> None:
@@ -101,10 +97,9 @@ class Decider:
         if self.segment_start is None:  # someone appeared: a segment starts
             self.composer.reset()
             return FIRST_NOTE, None
-        t = slot.n - self.segment_start
-        frames = min(self.composer.history_frames + self.lookahead_frames,
-                     t * self.k + self.lookahead_frames)
-        recent = timeline.composer_poses(slot, frames)
+        # The composer's own slicer, as offline: nothing from before the segment began.
+        start, end = self.composer.frame_span(slot.n, first=self.segment_start * self.k)
+        recent = timeline.composer_poses(slot, end - start)
         start_ns = self.clock.monotonic_ns()
         note = int(self.composer.decide(recent, np.fromiter(self.notes, dtype=np.int64)))
         self.stats.latency("compose", (self.clock.monotonic_ns() - start_ns) / 1e6)

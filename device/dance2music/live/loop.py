@@ -29,7 +29,8 @@ from dance2music.modes.table import CUE_STEP_S, CUE_TAIL_S, CUE_VELOCITY, MODES,
 from dance2music.music.composer import DEFAULT_K
 from dance2music.sound.live import LiveSound
 from dance2music.sound.movement import BEAT_DELAY_FRAMES, interval_motion
-from dance2music.sound.worlds import MELODY_CHANNEL
+from dance2music.sound.worlds import MELODY_CHANNEL, WORLD_NAMES
+from dance2music.synth.sequencer import CUE_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -123,19 +124,26 @@ class LiveLoop:
             if self.sink.is_open:
                 self.sound.apply_to(self.sink)
         else:
-            start = (self.scheduler.cut(self.sink.now() + self.audio.ticks(
-                self.settings.fixed_latency_ms)) if self.sink.is_open else None)
+            start = self._cut() if self.sink.is_open else None  # the old world's voices
             self.sound.set_world(command.sound)
             if start is not None:
                 self.sound.apply_to(self.sink)
-                step = self.audio.ticks(CUE_STEP_S * 1000)
-                cue = self.sound.cue()
-                self.scheduler.cue(start, cue, step, CUE_VELOCITY, MELODY_CHANNEL)
-                self._cue_end_tick = start + len(cue) * step + self.audio.ticks(CUE_TAIL_S * 1000)
+                self._cue(start, self.sound.cue(), MELODY_CHANNEL)
         self._show_sound()
 
+    def _cut(self) -> int:
+        """End the music (after what is already scheduled); returns the tick it ends at."""
+        return self.scheduler.cut(self.sink.now() + self.audio.ticks(
+            self.settings.fixed_latency_ms))
+
+    def _cue(self, start: int, notes: tuple[int, ...], channel: int = CUE_CHANNEL) -> None:
+        """A motif from `start`; the music resumes after it and its tail."""
+        step = self.audio.ticks(CUE_STEP_S * 1000)
+        self.scheduler.cue(start, notes, step, CUE_VELOCITY, channel)
+        self._cue_end_tick = start + len(notes) * step + self.audio.ticks(CUE_TAIL_S * 1000)
+
     def _show_sound(self) -> None:
-        self.stats.set_sound(self.sound.world.name, self.sound.volume_db)
+        self.stats.set_sound(self.sound.world.name, WORLD_NAMES, self.sound.volume_db)
 
     def enter(self, name: str, cue: bool) -> None:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""
@@ -144,12 +152,9 @@ class LiveLoop:
         self.stats.set_mode(name)
         self.on_mode(name)
         if self.sink.is_open:
-            start = self.scheduler.cut(self.sink.now() + self.audio.ticks(
-                self.settings.fixed_latency_ms))
+            start = self._cut()
             if cue:
-                self.scheduler.cue(start, mode.cue, self.audio.ticks(CUE_STEP_S * 1000),
-                                   CUE_VELOCITY)
-                self._cue_end_tick = start + self.audio.ticks(mode.cue_length_s * 1000)
+                self._cue(start, mode.cue)
         if not mode.makes_music:
             return self._standby()
         recorded = np.empty((0, 36))
@@ -188,11 +193,12 @@ class LiveLoop:
             tick = self.audio.tick_at(frame.timestamp_ns)
             if seen.present:
                 self.presence.seen(tick)
-            self.timeline.poses.add(tick, seen.vector)
+            self.timeline.add(tick, seen)
 
     def _new_timeline(self) -> Timeline | TempoTimeline:
         """The note grid on the audio clock: fixed, or following the dancer's tempo (composers
-        with a lookahead keep the fixed grid: their lookahead is in fixed frames)."""
+        with a lookahead keep the fixed grid: their lookahead is in fixed frames, and the
+        configuration refuses the tempo grid with a lookahead)."""
         if self.settings.grid == "tempo" and self.decider.lookahead_frames == 0:
             return TempoTimeline(self.sink.now(), self.sink.ticks_per_s, self.k,
                                  self.settings.fixed_latency_ms, self.settings.replay_s)

@@ -52,7 +52,7 @@ class Snapshot:
     models: dict[str, str]  # file -> sha256
     components: dict[str, ComponentState]
     last_progress_s: float | None  # monotonic time of the loop's last completed step
-    sound: dict  # {"world", "volume_db"} once the loop plays (sound.live)
+    sound: dict  # {"world", "worlds", "volume_db"} once the loop plays (sound.live)
     grid: str = "fixed"  # the note grid: fixed or tempo
     tempo_bpm: float | None = None  # the tempo grid's tempo (None: no estimate yet)
     tempo_confidence: float = 0.0  # 0..1
@@ -118,9 +118,9 @@ class LiveStats:
         with self._lock:
             self._person_present = bool(present)
 
-    def set_sound(self, world: str, volume_db: float) -> None:
+    def set_sound(self, world: str, worlds: tuple[str, ...], volume_db: float) -> None:
         with self._lock:
-            self._sound = {"world": world, "volume_db": volume_db}
+            self._sound = {"world": world, "worlds": list(worlds), "volume_db": volume_db}
 
     def set_tempo(self, bpm: float | None, confidence: float, locked: bool) -> None:
         """The tempo grid's tracker at the latest boundary."""

@@ -109,7 +109,8 @@ def _open_npz(path: Path) -> np.lib.npyio.NpzFile:
         return np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, zipfile.BadZipFile, NotImplementedError) as e:
+        # NotImplementedError: zipfile refuses a directory claiming a newer zip version.
         raise InputError(f"{path}: not a readable .npz pose file ({e})") from None
 
 
