@@ -103,3 +103,14 @@ def test_run_duration_must_be_finite_and_positive(capsys, value):
         main(["run", "--duration", value])
     assert e.value.code == 2
     assert "--duration: expected a finite number of seconds > 0" in capsys.readouterr().err
+
+
+def test_a_default_file_this_user_may_not_reach_is_a_clear_error(monkeypatch):
+    class Unreachable(type(config.DEFAULT_CONFIG)):
+        def exists(self):
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(config, "DEFAULT_CONFIG", Unreachable("/etc/dance2music/config.toml"))
+    with pytest.raises(InputError, match="config.toml: cannot read the configuration "
+                                         "\\(Permission denied\\)"):
+        config.load(None)

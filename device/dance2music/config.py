@@ -261,7 +261,13 @@ def _combination_errors(cfg: Config) -> list[str]:
 def load(path: Path | None) -> Config:
     """The configuration in `path`; None = the default file if it exists, else all defaults."""
     if path is None:
-        if not DEFAULT_CONFIG.exists():
+        try:  # a folder this user may not enter (0750) raises here, not in open()
+            present = DEFAULT_CONFIG.exists()
+        except OSError as e:
+            raise InputError(f"{DEFAULT_CONFIG}: cannot read the configuration "
+                             f"({e.strerror or e}); run as root or a member of its group, "
+                             "or give --config") from None
+        if not present:
             return Config()
         path = DEFAULT_CONFIG
     try:
