@@ -1,6 +1,6 @@
 """The Raspberry Pi (arm64) path under qemu-user emulation: scripts/arm64-check.sh builds or
-restores a cached Debian 12 arm64 userland with the Pi lock, then checks compose is
-byte-identical to x86-64, the music/synth/config tests pass, and the aarch64 pose models load,
+restores a cached Debian 12 arm64 userland with the Pi lock, then checks compose's notes are
+byte-identical to x86-64's, the music/synth/config tests pass, and the aarch64 pose models load,
 pass their checksums, run no reference kernel and stay within 5% of body size of FP32.
 
 Runs as root (CI does). Uncached, the first run builds the userland (minutes)."""
@@ -36,7 +36,9 @@ def test_the_arm64_path_passes_its_checks():
     out = proc.stdout + proc.stderr
     print(out)
     assert proc.returncode == 0, out[-3000:]
-    for name in ("beam.json", "beam.wav", "online.json", "online.wav"):
+    # The notes and their timing; the WAVs are reported, not required identical: the compose
+    # rendering differs from run to run on x86 itself (up to 14 LSB, seen 2026-12-03).
+    for name in ("beam.json", "online.json"):
         assert f"compose {name}: identical" in out
     assert "note classifier: same notes" in out
     tables = re.findall(r"(detector|landmark)\s+\S+\s+73 convolutions: (.*); reference kernels: (\d+)", out)
