@@ -17,7 +17,7 @@
     rendering of the notes that were played.
 
     python benchmarks/live_run.py [--minutes 10] [--latency-ms 100] [--verify-minutes 1]
-                                  [--saturated-minutes 2]
+                                  [--saturated-minutes 2] [--grid fixed|tempo]
 """
 
 from __future__ import annotations
@@ -39,13 +39,16 @@ import numpy as np
 from dance2music.capture.open import DEMO_VIDEO
 from dance2music.capture.thread import CaptureThread
 from dance2music.capture.video import VideoFileSource
-from dance2music.config import Config, LoopSettings
+from dance2music.config import Config, LoopSettings, lookahead_latency_ms
 from dance2music.live.appliance import composer_factory, make_sink
 from dance2music.live.grid import GUARD_MS
 from dance2music.live.loop import LiveLoop
 from dance2music.live.stats import STAGES, LiveStats
 from dance2music.modes.commands import CommandQueue
+from dance2music.sound.live import LiveSound
+from dance2music.sound.worlds import WORLD_NAMES
 from dance2music.synth.fluid import SynthSettings, render
+from dance2music.synth.loudness import integrated_lufs, true_peak_dbtp
 from dance2music.synth.wav import read_wav
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -53,10 +56,12 @@ from live_audit import audit, fade_spans, scheduled_notes  # noqa: E402 (the tes
 
 GOAL_CPU_PCT, GOAL_MISSES, GOAL_RSS_MB, GOAL_JITTER_MS = 25.0, 0, 3.0, 1.0
 WARM_UP_S = 60.0
-# The configuration's lowest fixed latency: decisions can come before their boundary (the
-# interval's last frame arrives one frame period early), so the worst lag may be negative.
-_LOWEST_L_MS = next(f for f in dataclasses.fields(LoopSettings)
-                    if f.name == "fixed_latency_ms").metadata["low"]
+# The configuration's lowest fixed latency for its lookahead: decisions can come before their
+# boundary (with no lookahead the interval's last frame arrives one frame period early), so
+# the worst lag may be below it.
+_LOWEST_L_MS = max(next(f for f in dataclasses.fields(LoopSettings)
+                        if f.name == "fixed_latency_ms").metadata["low"],
+                   math.ceil(lookahead_latency_ms(Config().loop.lookahead_frames)))
 
 
 def camera_sized(video: Path, width: int, out_dir: Path) -> Path:
@@ -104,15 +109,20 @@ def thread_cpu_s() -> dict[str, float]:
     return out
 
 
-def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> dict:
-    cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms},
-                                  audio={"driver": "file", "audio_file": str(wav)})
+def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
+        world: str | None = None, grid: str = "fixed") -> dict:
+    """`world` None: the paper's piano melody, FluidSynth's raw output (sample-exact audit);
+    else that world with its accompaniment, dynamics and the live level chain."""
+    cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms,
+                                        "grid": grid},
+                                  audio={"driver": "file", "audio_file": str(wav)},
+                                  sound={"level": world is not None, "world": world or "piano"})
     stats = LiveStats(latency_ms, window=10**6)
     events = []
     source = VideoFileSource(video, loop=True)
     loop = LiveLoop(lambda: CaptureThread(source).start(), estimator, make_sink(cfg),
                     composer_factory(cfg), cfg.loop, stats, CommandQueue(),
-                    observers=[events.append])
+                    observers=[events.append], sound=LiveSound(world) if world else None)
     samples = []  # (seconds since start, cpu seconds, rss MB, {thread: cpu seconds})
     stop = threading.Event()
     t0 = time.monotonic()
@@ -156,12 +166,13 @@ def audio_audit(wav: Path, events, fade_ms: int):
             len(struck_s))
 
 
-def saturated(video: Path, minutes: float, latency_ms: int, wav: Path, estimator) -> list:
+def saturated(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
+              grid: str = "fixed") -> list:
     """The loop with every core kept busy by as many busy-loop processes: its audit rows."""
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(os.cpu_count() or 1)]
     try:
-        result = run(video, minutes, latency_ms, wav, estimator)
+        result = run(video, minutes, latency_ms, wav, estimator, grid=grid)
     finally:
         for p in busy:
             p.kill()
@@ -197,6 +208,12 @@ def main() -> int:
                     help="length of the run with every core busy (0: skip)")
     ap.add_argument("--video", type=Path, default=DEMO_VIDEO)
     ap.add_argument("--full-size", action="store_true", help="decode the video as it is")
+    ap.add_argument("--grid", choices=("fixed", "tempo"), default="fixed",
+                    help="the note grid ([loop] grid); the demo video has no pulse, so a tempo "
+                         "grid on it mostly keeps the fixed step")
+    ap.add_argument("--world", choices=WORLD_NAMES,
+                    help="play this sound world (accompaniment, dynamics, level chain): the "
+                         "audio is then measured for loudness, not compared sample by sample")
     args = ap.parse_args()
 
     from dance2music.pose.estimator import DEFAULT_MODEL_DIR, OpenVinoPose
@@ -206,13 +223,29 @@ def main() -> int:
         video = args.video if args.full_size else camera_sized(args.video, 640, tmp)
         estimator = OpenVinoPose(smoothing=True)
         print(f"video {video.name}, models {DEFAULT_MODEL_DIR}, {args.minutes:g} min at "
-              f"L = {args.latency_ms} ms, {os.cpu_count()} CPUs (shared)", flush=True)
-        result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator)
+              f"L = {args.latency_ms} ms, {args.grid} grid, {os.cpu_count()} CPUs (shared)",
+              flush=True)
+        result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator,
+                     args.world, args.grid)
         stats, events = result["stats"], result["events"]
         snap = stats.snapshot()
         duration_s = result["samples"][-1][0]
         cpu_pct, threads, rss_growth, rss_peak = after_warm_up(result["samples"], duration_s)
-        onset, grid_ok, struck = audio_audit(tmp / "live.wav", events, Config().loop.fade_ms)
+        if args.world:
+            audio, rate = read_wav(tmp / "live.wav")
+            voices = sum(e.kind == "voice" and e.velocity > 0 for e in events)
+            loud_rows = [("world", f"{args.world}: {voices} voices struck", ""),
+                         ("live WAV integrated loudness (LUFS) / true peak (dBTP)",
+                          f"{integrated_lufs(audio, rate):.2f} / {true_peak_dbtp(audio):.2f}",
+                          "goal -16 +-1 / <= -1")]
+            notes = [e for e in events if e.kind == "note"]
+            grid_ok = all((e.onset - e.boundary) == notes[0].onset - notes[0].boundary
+                          for e in notes)
+            onset, struck = None, sum(e.struck for e in notes)
+        else:
+            onset, grid_ok, struck = audio_audit(tmp / "live.wav", events,
+                                                 Config().loop.fade_ms)
+            loud_rows = []
         lags = stats.latencies_ms("schedule")
         worst_lag = float(lags.max()) if len(lags) else math.nan
         l_min = max(_LOWEST_L_MS, int(math.ceil((worst_lag + GUARD_MS) / 5) * 5))
@@ -238,6 +271,12 @@ def main() -> int:
             ("RSS growth after warm-up (MB)", f"{rss_growth:+.2f} (peak {rss_peak:+.2f})",
              f"goal <= {GOAL_RSS_MB:g}: {'PASS' if rss_peak <= GOAL_RSS_MB else 'FAIL'}"),
             ("every onset at boundary + L", "yes" if grid_ok else "NO", ""),
+            ("tempo grid: locked at the end, tempo, confidence",
+             f"{snap['tempo_locked']}, {snap['tempo_bpm']}, {snap['tempo_confidence']}"
+             if snap["grid"] == "tempo" else "-", ""),
+        ]
+        rows += loud_rows
+        rows += [] if onset is None else [
             ("WAV vs grid-exact rendering, max sample diff (fades left out)",
              str(onset.max_sample_diff), "0-1 = sample-exact"),
             ("onset jitter vs grid-exact rendering p50 / p99 / max (ms)",
@@ -248,11 +287,14 @@ def main() -> int:
             ("detected onset - grid tick p50 / p99 (ms, detector resolution)",
              f"{np.percentile(onset.nearest_ms, 50):.2f} / "
              f"{np.percentile(onset.nearest_ms, 99):.2f}", ""),
+        ]
+        rows += [
             ("worst decision lag after boundary (ms)", f"{worst_lag:.1f}", ""),
             ("end-to-end capture -> onset p50 / p99 (ms)", fmt(e2e), f"at L = {args.latency_ms}"),
         ]
         if args.verify_minutes > 0:
-            check = run(video, args.verify_minutes, l_min, tmp / "verify.wav", estimator)
+            check = run(video, args.verify_minutes, l_min, tmp / "verify.wav", estimator,
+                        grid=args.grid)
             vsnap = check["stats"].snapshot()
             rows += [
                 (f"smallest L with zero misses (verified {args.verify_minutes:g} min)",
@@ -263,7 +305,7 @@ def main() -> int:
             ]
         if args.saturated_minutes > 0:
             rows += saturated(video, args.saturated_minutes, args.latency_ms,
-                              tmp / "saturated.wav", estimator)
+                              tmp / "saturated.wav", estimator, args.grid)
         estimator.close()
     width = max(len(r[0]) for r in rows)
     for name, value, verdict in rows:

@@ -118,9 +118,12 @@ def soak(minutes: float, sample_s: float, load_every_s: float, warm_up_s: float,
     with tempfile.TemporaryDirectory(prefix="d2m-soak-") as folder:
         cfg = write_config(Path(folder), port, source)
         env = {**os.environ, "PYTHONPATH": str(REPO / "device"), "GPIOZERO_PIN_FACTORY": "mock"}
-        proc = subprocess.Popen([sys.executable, "-m", "dance2music", "run", "--config", str(cfg)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)
+        log_path = Path(folder) / "appliance.log"
+        # The log goes to a file: an unread pipe would fill and block the appliance's logging.
+        with open(log_path, "w") as log_file:
+            proc = subprocess.Popen([sys.executable, "-m", "dance2music", "run", "--config",
+                                     str(cfg)], env=env, stdout=subprocess.DEVNULL,
+                                    stderr=log_file)
         try:
             result = _measure(proc, port, minutes, sample_s, load_every_s, warm_up_s)
         finally:
@@ -131,7 +134,7 @@ def soak(minutes: float, sample_s: float, load_every_s: float, warm_up_s: float,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            log = proc.stderr.read()
+            log = log_path.read_text(errors="replace")
         return {**result, "exit_code": proc.returncode, "tracebacks": log.count("Traceback"),
                 "log_lines": log.count("\n")}
 
@@ -163,6 +166,8 @@ def _measure(proc, port: int, minutes: float, sample_s: float, load_every_s: flo
             under_load["s"] += time.monotonic() - load_start
             under_load["misses"] += after["deadline_misses"] - before["deadline_misses"]
             next_load = now + load_every_s
+        if proc.poll() is not None:
+            raise RuntimeError(f"the appliance exited with {proc.returncode} during the soak")
         _, status = get_json(port, "/status")
         samples.append({"t_s": round(now - start, 1), **process_sample(proc.pid),
                         "misses": status.get("deadline_misses"),

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(python3-venv python3-dev gcc pkg-config libsystemd-dev libfluidsynth3 fluid-soundfont-gm
               opencv-doc debootstrap systemd-container openssh-client qemu-user-static binfmt-support zstd)
 APT_PACKAGES+=(chromium)  # the setup page's browser test drives Debian's Chromium, headless
+APT_PACKAGES+=(jackd2)  # MIDI out and the audio-driver tests run a JACK server on its dummy driver
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

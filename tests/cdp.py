@@ -26,7 +26,7 @@ def chromium_path() -> str | None:
 class Chromium:
     """with Chromium() as browser: browser.open(url); browser.evaluate("...")"""
 
-    def __init__(self, width_px: int = 412, height_px: int = 915, scale: float = 2.0):
+    def __init__(self, width_px: int = 412, height_px: int = 1160, scale: float = 2.0):
         self.size = (width_px, height_px, scale)
         self._ids = itertools.count(1)
 

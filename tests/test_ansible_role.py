@@ -89,7 +89,7 @@ def test_the_config_template_is_checked_before_it_replaces_the_old_one(tmp_path,
     good = render_config(tmp_path, fake_service_venv, {"capture": {"rotation_deg": 180}})
     assert good.returncode == 0, good.stdout[-3000:]
     rendered = (tmp_path / "etc" / "config.toml").read_text()
-    assert "rotation_deg = 180" in rendered
+    assert "rotation_deg = 180" in rendered and "page_on_lan = false" in rendered
     bad = render_config(tmp_path, fake_service_venv, {"capture": {"rotation_deg": 45}})
     assert bad.returncode != 0
     assert "[capture] rotation_deg: expected one of 0, 90, 180, 270, got 45" in bad.stdout

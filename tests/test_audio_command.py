@@ -10,6 +10,7 @@ import pytest
 
 from dance2music.cli import main
 from dance2music.commands.audio import PHRASE, PHRASE_NOTE_S
+from dance2music.sound.worlds import get_world
 from dance2music.synth import wav
 from dance2music.synth.devices import alsa_playback_devices, try_open
 
@@ -54,6 +55,22 @@ def test_test_into_a_file_is_the_phrase(tmp_path):
     mono = np.abs(audio.astype(np.float64)).mean(axis=1)
     loud_s = np.flatnonzero(mono > 0.05 * mono.max()) / rate
     assert loud_s[-1] - loud_s[0] == pytest.approx(len(PHRASE) * PHRASE_NOTE_S, abs=0.6)
+
+
+@pytest.mark.parametrize("world", ["piano", "koto"])
+def test_the_phrase_is_in_the_world(tmp_path, world):
+    """The first note's strongest partial is a harmonic of the world's lowest melody pitch."""
+    out = tmp_path / "phrase.wav"
+    assert main(["audio", "test", "--world", world, "--audio-file", str(out)]) == 0
+    audio, rate = wav.read_wav(out)
+    mono = audio.astype(np.float64).mean(axis=1)
+    start, stop = int(0.27 * rate), int(0.47 * rate)  # inside the first note
+    first = mono[start:stop] * np.hanning(stop - start)
+    spectrum = np.abs(np.fft.rfft(first, 8 * len(first)))
+    peak_hz = np.fft.rfftfreq(8 * len(first), 1 / rate)[np.argmax(spectrum)]
+    f0_hz = 440 * 2 ** ((get_world(world).melody_midi(0) - 69) / 12)
+    harmonic = peak_hz / f0_hz
+    assert round(harmonic) >= 1 and abs(harmonic - round(harmonic)) < 0.03, (peak_hz, f0_hz)
 
 
 def test_a_device_that_does_not_open_is_exit_2(tmp_path, capsys):

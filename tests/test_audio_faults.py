@@ -69,3 +69,23 @@ def test_a_stream_cut_by_a_full_disk_stays_a_valid_wav(tmp_path):
         audio, _ = read_wav(disk / "s.wav")
         assert audio.size * 2 == kept > 0
         assert os.path.getsize(disk / "s.wav") == WavStream.HEADER_BYTES + kept
+
+
+def test_the_loop_reports_an_output_that_cannot_keep_what_it_plays():
+    from conftest import DEMO_POSES
+
+    from dance2music.music.causal import GreedyComposer
+    from dance2music.testing import FakeRig
+
+    rig = FakeRig(DEMO_POSES, lambda name: GreedyComposer(), absent_s=60).start()
+    rig.run_for(1.0)
+    assert rig.stats.read().components["audio"].ok
+    rig.sink.output_error = "audio: cannot write /x/live.wav (No space left on device)"
+    before = len(rig.notes())
+    rig.run_for(1.0)
+    audio = rig.stats.read().components["audio"]
+    assert not audio.ok and "No space left on device" in audio.error
+    assert len(rig.notes()) > before and rig.sink.opens == 1  # plays on, not reopened
+    rig.sink.output_error = None
+    rig.run_for(0.1)
+    assert rig.stats.read().components["audio"].ok

@@ -12,9 +12,11 @@ from dance2music.artefacts import load_manifest, model_dir, sha256_of
 from dance2music.errors import InputError, ModelError
 from dance2music.music import measures
 from dance2music.music.beam import BeamSearch
-from dance2music.music.online import MANIFEST, OnlineClassifier
-from dance2music.music.online_features import note_history, similarity_image
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.music.online import MANIFEST, OnlineClassifier, trained_for
+from dance2music.music.online_features import decision_image, note_history, similarity_image
 from dance2music.music.registry import make_composer
+from dance2music.music.similarity import dance_similarity
 from dance2music.pose import features, sequence
 
 
@@ -28,12 +30,14 @@ def reference_clip(manifest, aistpp_clips):
     ref = manifest["test"]["reference_clip"]
     path = next(p for p in aistpp_clips if p.stem.endswith(ref["choreography"]))
     seq = sequence.load(path, view=ref["view"])
-    return features.paper_vectors(seq.keypoints, seq.image_size), ref
+    representation = manifest["trained_for"]["representation"]
+    return features.pose_vectors(seq.keypoints, seq.image_size, representation), ref
 
 
 def test_shipped_model_reproduces_its_recorded_accuracy(reference_clip):
     vectors, ref = reference_clip
-    online = make_composer("online")
+    assert ref["lookahead_frames"] == DEFAULT_LOOKAHEAD_FRAMES  # the shipped default
+    online = make_composer("online", lookahead_frames=ref["lookahead_frames"])
     assert isinstance(online, OnlineClassifier) and online.path.name == "note_classifier.onnx"
     acc = measures.next_note_accuracy(online, vectors, BeamSearch().compose(vectors))
     assert abs(acc - ref["accuracy_int8"]) <= 0.01
@@ -46,14 +50,15 @@ def test_shipped_model_is_small_and_at_most_a_tenth_of_the_paper_network(manifes
         assert (model_dir() / entry["file"]).stat().st_size < 1 << 20
 
 
-def test_decisions_never_look_at_the_interval_they_choose(reference_clip):
+@pytest.mark.parametrize("d", trained_for()["lookahead_frames"])
+def test_a_frame_after_the_lookahead_cannot_change_the_note(reference_clip, d):
     vectors, _ = reference_clip
-    online = OnlineClassifier.shipped()
+    online = OnlineClassifier.shipped(lookahead_frames=d)
     notes = online.compose(vectors)
     assert len(set(notes)) > 1  # a model stuck on one note would pass the rest trivially
     for t in (1, 4, 12, 37):
         changed = vectors.copy()
-        changed[t * 6:] = np.random.default_rng(t).uniform(-1, 1, changed[t * 6:].shape)
+        changed[t * 6 + d:] = np.random.default_rng(t).uniform(-1, 1, changed[t * 6 + d:].shape)
         np.testing.assert_array_equal(online.compose(changed)[: t + 1], notes[: t + 1])
 
 
@@ -65,6 +70,15 @@ def test_features_align_bottom_right_and_pad_with_the_start_token():
     np.testing.assert_allclose(np.diag(image[0])[53:], 1.0, rtol=1e-6)
     np.testing.assert_array_equal(note_history([2, 3]), [5] * 8 + [2, 3])
     np.testing.assert_array_equal(note_history(np.arange(12) % 5), (np.arange(2, 12) % 5))
+
+
+def test_the_image_ends_on_the_coming_interval_with_its_last_seen_frame_held():
+    recent = np.random.default_rng(1).uniform(-1, 1, (62, 36))  # 60 past frames, 2 seen
+    image = decision_image(recent, lookahead_frames=2)[0]
+    # 54 frames before the boundary, the 2 seen, then 4 copies of the last seen one
+    np.testing.assert_allclose(image[:56, :56], dance_similarity(recent[6:]), atol=1e-6)
+    held = image[55:, :]  # the last seen frame and its 4 held copies: identical rows
+    np.testing.assert_allclose(held, np.repeat(held[:1], 5, axis=0), rtol=1e-6)
 
 
 def test_corrupt_model_file_is_detected_by_its_checksum(tmp_path):
@@ -88,7 +102,8 @@ def _tiny_model(path, image_side):
          helper.make_node("Slice", ["joined", "starts", "ends", "axes"], ["logits"])],
         "tiny",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, image_side, image_side]),
-         helper.make_tensor_value_info("history", TensorProto.INT64, ["batch", 10])],
+         helper.make_tensor_value_info("history", TensorProto.INT64, ["batch", 10]),
+         helper.make_tensor_value_info("lookahead", TensorProto.INT64, ["batch", 1])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 5])],
         [helper.make_tensor("starts", TensorProto.INT64, [1], [0]),
          helper.make_tensor("ends", TensorProto.INT64, [1], [5]),
@@ -123,7 +138,8 @@ def test_other_k_is_refused():
 def test_the_device_path_never_imports_torch(reference_clip):
     code = ("import sys, numpy as np\n"
             "from dance2music.music.registry import make_composer\n"
-            "make_composer('online').compose(np.random.default_rng(0).uniform(-1, 1, (120, 36)))\n"
+            "dance = np.random.default_rng(0).uniform(-1, 1, (120, 36))\n"
+            "make_composer('online', lookahead_frames=2).compose(dance)\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -142,9 +158,16 @@ def test_compose_and_eval_commands_offer_the_online_composer(tmp_path, capsys, a
     assert 0.2 < table["online"]["next_note_acc"] <= 1
 
 
-def test_online_refuses_another_pose_representation():
-    with pytest.raises(InputError, match="'paper'"):
-        make_composer("online", representation="body")
+def test_online_refuses_a_representation_or_lookahead_it_was_not_trained_for(manifest):
+    made_for = manifest["trained_for"]
+    other = "paper" if made_for["representation"] == "body" else "body"
+    trained = made_for["representation"]
+    with pytest.raises(InputError, match=f"representation: .*trained on '{trained}' pose vectors, "
+                                         f"got '{other}'"):
+        make_composer("online", representation=other)
+    untrained = max(made_for["lookahead_frames"]) + 1
+    with pytest.raises(InputError, match=rf"lookahead_frames: .*trained for .*got {untrained}"):
+        make_composer("online", lookahead_frames=untrained)
 
 
 def test_a_manifest_without_the_variant_is_a_model_error(tmp_path):

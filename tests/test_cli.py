@@ -124,3 +124,19 @@ def test_a_bad_configuration_is_exit_2_naming_the_key(tmp_path, capsys):
     path.write_text("[health]\nport = -1\n")
     assert main(["status", "--config", str(path)]) == 2
     assert "[health] port" in capsys.readouterr().err
+
+
+def test_an_unreadable_service_configuration_falls_back_to_the_defaults(monkeypatch):
+    """The installed file's folder is 0750 root:dance2music: an ssh user cannot even stat it."""
+    import dance2music.config as configuration
+
+    class Unreachable(type(configuration.DEFAULT_CONFIG)):
+        def exists(self, **kwargs):
+            raise PermissionError(13, "Permission denied", str(self))
+
+    unreachable = Unreachable("/etc/dance2music/config.toml")
+    monkeypatch.setattr(configuration, "DEFAULT_CONFIG", unreachable)
+    monkeypatch.delenv("DANCE2MUSIC_URL", raising=False)
+    monkeypatch.delenv("DANCE2MUSIC_TOKEN", raising=False)
+    args = build_parser().parse_args(["status"])
+    assert service.endpoint(args) == service.Endpoint("http://127.0.0.1:8765", None)

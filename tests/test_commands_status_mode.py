@@ -48,12 +48,38 @@ def test_healthy_summary_exit_0(url, capsys):
     assert "51.5 °C, throttling: none" in out and "pose.xml sha256 abababababab" in out
 
 
+def test_summary_says_when_the_camera_view_is_watched():
+    from dance2music.commands.status import summary
+
+    assert "setup page  the camera view is being watched" in summary({"view_watched": True}, 0)
+    assert "setup page" not in summary({"view_watched": False}, 0)
+
+
 def test_component_down_is_degraded_exit_1(url, source, capsys):
     source.stats["components"]["audio"] = {"up": False, "error": "no sound card"}
     args = parse(status, ["status", "--url", url])
     assert args.func(args) == 1
     out = capsys.readouterr().out
     assert "DEGRADED" in out and "audio DOWN (no sound card)" in out
+
+
+def test_a_fallback_composer_is_degraded_exit_1(url, source, capsys):
+    why = "live: online unavailable (model file missing); playing greedy"
+    source.stats["components"]["composer"] = {"ok": True, "state": "degraded", "error": None,
+                                              "degraded": why}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "DEGRADED" in out and f"composer DEGRADED ({why})" in out
+
+
+def test_standby_components_are_idle_not_down(url, source, capsys):
+    for name in ("camera", "pose", "composer"):
+        source.stats["components"][name] = {"ok": True, "state": "idle", "error": None,
+                                            "degraded": None}
+    args = parse(status, ["status", "--url", url])
+    assert args.func(args) == 0
+    assert "camera idle, pose idle, composer idle, audio up" in capsys.readouterr().out
 
 
 def test_stalled_loop_is_down_exit_2(url, source, capsys):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import zipfile
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from dance2music import config
@@ -21,11 +22,17 @@ from dance2music.health import http
 from dance2music.pose import sequence
 
 
-def budget(examples: int) -> settings:
-    """`examples` inputs, each within 2 s (a hang fails); no example database on disk."""
-    return settings(max_examples=examples, deadline=2000, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+def fuzz_tests(check, fast: int, slow: int, **strategies):
+    """From one property, a quick test for every run and a long one marked slow: `fast` and
+    `slow` inputs, each within 2 s (a hang fails), no example database on disk."""
+    def make(examples: int):
+        @settings(max_examples=examples, deadline=2000, database=None,
+                  suppress_health_check=[HealthCheck.too_slow])
+        @given(**strategies)
+        def test(**drawn):
+            check(**drawn)
+        return test
+    return make(fast), pytest.mark.slow(make(slow))
 
 
 # --- the configuration loader -------------------------------------------------------------
@@ -61,13 +68,22 @@ def config_texts(draw) -> bytes:
     return "\n".join(lines).encode()
 
 
-def check_config(tmp_path, text: bytes) -> None:
-    path = tmp_path / "fuzz.toml"
-    path.write_bytes(text)
-    try:
-        cfg = config.load(path)
-    except InputError as e:
-        assert str(path) in str(e)
+def loaded_or_refused(load, name: str, data: bytes):
+    """`load` of a file holding `data`: what it returns, or None when it refused the file
+    with an InputError naming it (any other exception fails the test)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            return load(path)
+        except InputError as e:
+            assert str(path) in str(e)
+            return None
+
+
+def check_config(text: bytes) -> None:
+    cfg = loaded_or_refused(config.load, "fuzz.toml", text)
+    if cfg is None:
         return
     for section, fields in SECTIONS.items():
         for name, field in fields.items():
@@ -79,17 +95,8 @@ def check_config(tmp_path, text: bytes) -> None:
                 assert low <= value <= high, (section, name, value)
 
 
-@budget(200)
-@given(text=config_texts())
-def test_fuzz_config_loader(tmp_path, text):
-    check_config(tmp_path, text)
-
-
-@pytest.mark.slow
-@budget(3000)
-@given(text=config_texts())
-def test_fuzz_config_loader_thousands(tmp_path, text):
-    check_config(tmp_path, text)
+test_fuzz_config_loader, test_fuzz_config_loader_thousands = fuzz_tests(
+    check_config, 100, 3000, text=config_texts())
 
 
 # --- the pose-file loader -----------------------------------------------------------------
@@ -134,39 +141,24 @@ def pose_files(draw) -> bytes:
     return bytes(data)
 
 
-def check_pose_file(tmp_path, data: bytes) -> None:
-    path = tmp_path / "fuzz.npz"
-    path.write_bytes(data)
-    try:
-        seq = sequence.load(path)
-        seq.resampled()
-    except InputError as e:
-        assert str(path) in str(e)
-        return
-    assert 1 <= len(seq) <= sequence.MAX_FRAMES and seq.duration_s <= sequence.MAX_DURATION_S
+def check_pose_file(data: bytes) -> None:
+    seq = loaded_or_refused(lambda path: sequence.load(path).resampled(), "fuzz.npz", data)
+    if seq is not None:
+        assert 1 <= len(seq) <= sequence.MAX_FRAMES and seq.duration_s <= sequence.MAX_DURATION_S
 
 
-@budget(150)
-@given(data=pose_files())
-def test_fuzz_pose_file_loader(tmp_path, data):
-    check_pose_file(tmp_path, data)
+test_fuzz_pose_file_loader, test_fuzz_pose_file_loader_thousands = fuzz_tests(
+    check_pose_file, 100, 2000, data=pose_files())
 
 
-@pytest.mark.slow
-@budget(2000)
-@given(data=pose_files())
-def test_fuzz_pose_file_loader_thousands(tmp_path, data):
-    check_pose_file(tmp_path, data)
+def test_the_pose_fuzzer_makes_files_that_load_and_files_that_do_not():
+    """Not vacuous: among the generated files some load and some are refused."""
+    def loads(data: bytes) -> bool:
+        return loaded_or_refused(sequence.load, "f.npz", data) is not None
 
-
-def test_pose_fuzzer_reaches_both_outcomes(tmp_path):
-    """The generator makes files that load and files that do not (so it is not vacuous)."""
-    good = io.BytesIO()
-    np.savez(good, keypoints=np.zeros((3, 18, 3)), fps=30.0, image_size=[2, 2])
-    check_pose_file(tmp_path, good.getvalue())
-    assert len(sequence.load(tmp_path / "fuzz.npz")) == 3
-    with zipfile.ZipFile(io.BytesIO(good.getvalue())) as z:
-        assert sorted(z.namelist()) == ["fps.npy", "image_size.npy", "keypoints.npy"]
+    quick = settings(max_examples=300, database=None)
+    assert loads(find(pose_files(), loads, settings=quick))
+    assert not loads(find(pose_files(), lambda data: not loads(data), settings=quick))
 
 
 # --- the HTTP request parser --------------------------------------------------------------
@@ -209,14 +201,5 @@ def check_request(data: bytes) -> None:
         assert 400 <= e.status < 500 and e.message
 
 
-@budget(500)
-@given(data=raw_requests())
-def test_fuzz_http_request_parser(data):
-    check_request(data)
-
-
-@pytest.mark.slow
-@budget(5000)
-@given(data=raw_requests())
-def test_fuzz_http_request_parser_thousands(data):
-    check_request(data)
+test_fuzz_http_request_parser, test_fuzz_http_request_parser_thousands = fuzz_tests(
+    check_request, 300, 5000, data=raw_requests())

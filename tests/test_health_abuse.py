@@ -234,3 +234,12 @@ def test_platform_readings_fork_at_most_once_a_second(source):
         now[0] += 1.0
         exchange(srv.address, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         assert len(calls) == 2
+
+
+@pytest.mark.parametrize("host, status", [("localhost:8765", 200), ("evil.example", 403)])
+def test_the_setup_page_is_not_served_to_a_rebound_name(source, host, status):
+    from dance2music.health.page import SetupPage
+
+    with make_server(source, page=SetupPage(None, None, None)) as srv:
+        answer = exchange(srv.address, f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert status_of(answer) == status

@@ -23,7 +23,7 @@ def test_defaults_without_a_file(monkeypatch, tmp_path):
 
 def test_values_are_read(tmp_path):
     cfg = config.load(write(tmp_path, '[loop]\nmode = "greedy"\nfixed_latency_ms = 80\n'
-                                      '[audio]\ngain = 1\n'))
+                                      'lookahead_frames = 1\n[audio]\ngain = 1\n'))
     assert (cfg.loop.mode, cfg.loop.fixed_latency_ms, cfg.audio.gain) == ("greedy", 80, 1.0)
     assert isinstance(cfg.audio.gain, float)
 
@@ -105,3 +105,35 @@ def test_config_check_command(tmp_path, capsys):
 def test_config_defaults_command(capsys):
     assert config_command("defaults") == 0
     assert capsys.readouterr().out == config.documented()
+
+
+@pytest.mark.parametrize("latency_ms, lookahead, fits", [
+    (100, 2, True), (83, 2, True), (82, 2, False), (100, 3, False), (16, 0, True), (10, 0, False)])
+def test_the_lookahead_must_fit_in_the_fixed_latency(tmp_path, latency_ms, lookahead, fits):
+    # d frame periods (33.3 ms) + the measured pose and decision time (16 ms)
+    path = write(tmp_path, f"[loop]\nfixed_latency_ms = {latency_ms}\n"
+                           f"lookahead_frames = {lookahead}\n")
+    if fits:
+        assert config.load(path).loop.lookahead_frames == lookahead
+        return
+    with pytest.raises(InputError) as err:
+        config.load(path)
+    assert (f"[loop] fixed_latency_ms = {latency_ms} is too short for [loop] lookahead_frames = "
+            f"{lookahead}: expected >= {config.lookahead_latency_ms(lookahead):.0f} ms"
+            in str(err.value))
+
+
+def test_the_live_composers_get_the_configured_lookahead():
+    from dance2music.live.appliance import composer_factory
+    cfg = config.Config().with_overrides(loop={"lookahead_frames": 1})
+    for name in ("online", "greedy", "baseline"):
+        assert composer_factory(cfg)(name).lookahead_frames == 1
+
+
+def test_config_check_accepts_the_service_runtime_folder_but_not_a_missing_one(tmp_path):
+    ok = write(tmp_path, '[audio]\ndriver = "file"\naudio_file = "/run/dance2music/out.wav"\n')
+    assert config.missing_paths(config.load(ok)) == []  # systemd makes it at start
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[audio]\ndriver = "file"\naudio_file = "/nonexistent/d2m/out.wav"\n')
+    assert config.missing_paths(config.load(bad)) == [
+        "[audio] audio_file: folder /nonexistent/d2m does not exist"]

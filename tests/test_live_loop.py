@@ -22,8 +22,8 @@ class Recording(GreedyComposer):
     """The greedy composer recording its decisions; `slow_s(i)` seconds of the rig's clock
     pass during decision i (a slow composer)."""
 
-    def __init__(self, clock=None, slow_s=lambda i: 0.0):
-        super().__init__()
+    def __init__(self, clock=None, slow_s=lambda i: 0.0, lookahead_frames=0):
+        super().__init__(lookahead_frames=lookahead_frames)
         self.decisions, self.clock, self.slow_s = [], clock, slow_s
 
     def decide(self, recent, notes):
@@ -233,13 +233,11 @@ def test_a_stalled_audio_clock_closes_the_output_and_reopens_it():
 @pytest.mark.parametrize("lookahead", [0, 2])
 def test_a_decision_waits_for_its_lookahead_frames(lookahead):
     class Ahead(Recording):
-        lookahead_frames = lookahead
-
         def decide(self, recent, notes):
             self.seen.append(len(recent))
             return super().decide(recent, notes)
 
-    composer = Ahead()
+    composer = Ahead(lookahead_frames=lookahead)
     composer.seen = []
     rig = rig_with(composer, absent_s=60)
     rig.run_for(4.0)
@@ -266,3 +264,33 @@ def test_a_pause_between_the_two_clock_reads_does_not_move_frames_on_the_grid():
     t_ns = rig.clock.monotonic_ns()
     true_tick = (t_ns - rig.sink._origin_ns) * RATE // 10**9
     assert abs(rig.loop.audio.tick_at(t_ns) - true_tick) <= 1
+
+
+@pytest.mark.parametrize("lookahead", [0, 2])
+def test_live_notes_are_the_offline_composers_on_the_same_frames(lookahead):
+    """The loop's decisions equal `follow` (what `compose --lookahead d` runs) over the frames
+    its grid held, and a frame, once a decision saw it, never changes later: no frame after
+    6n+d-1 reached note n."""
+    class Seeing(Recording):
+        def decide(self, recent, notes):
+            self.windows.append(np.array(recent))
+            return super().decide(recent, notes)
+
+    composer = Seeing(lookahead_frames=lookahead)
+    composer.windows = []
+    rig = rig_with(composer, absent_s=60)
+    rig.run_for(6.0)
+    k, d = composer.k, lookahead
+    frames = {}
+    for t, window in enumerate(composer.windows, start=1):
+        start, end = composer.frame_span(t)
+        assert len(window) == end - start  # frames up to 6t+d-1, none later
+        for j, vector in zip(range(start, end), window):
+            np.testing.assert_array_equal(frames.setdefault(j, vector), vector)
+    vectors = np.array([frames[j] for j in range(len(frames))])
+    assert len(vectors) == len(composer.windows) * k + d
+    # The last decision's interval completed with copies: frames no decision saw.
+    whole = np.concatenate([vectors, np.repeat(vectors[-1:], k - d, axis=0)])
+    offline = GreedyComposer(lookahead_frames=d).follow(whole)
+    np.testing.assert_array_equal(offline[1:], composer.decisions)
+    assert_on_grid(rig)

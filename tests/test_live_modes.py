@@ -70,7 +70,7 @@ def press(pin, seconds):
 
 def make_button(factory, **kw):
     sent = []
-    settings = ButtonSettings(pin=17, hold_s=0.5, debounce_ms=50, **kw)
+    settings = ButtonSettings(pin=17, hold_s=0.5, debounce_ms=50, **{"multi_press_ms": 0, **kw})
     button = ModeButton(lambda command: sent.append(str(command)), settings,
                         pin_factory=factory)
     assert button.start()
@@ -99,7 +99,8 @@ def test_short_press_hold_and_bounce(factory):
 
 def test_button_commands_drive_the_machine(factory):
     queue = CommandQueue()
-    button = ModeButton(queue.submit, ButtonSettings(pin=17, hold_s=0.5), pin_factory=factory)
+    button = ModeButton(queue.submit, ButtonSettings(pin=17, hold_s=0.5, multi_press_ms=0),
+                        pin_factory=factory)
     assert button.start()
     machine = ModeMachine("live")
     modes = []
@@ -110,6 +111,31 @@ def test_button_commands_drive_the_machine(factory):
     finally:
         button.close()
     assert modes == ["greedy", "baseline", "standby", "baseline"]
+
+
+def test_double_and_triple_presses_change_world_and_volume(factory):
+    button, sent, pin = make_button(factory, multi_press_ms=300)
+    try:
+        press(pin, 0.08)
+        press(pin, 0.002)  # a bounce on release: not a second press, nor lost
+        assert sent == []  # a single press waits for the window to close
+        time.sleep(0.45)
+        assert sent == ["next"]
+        for _ in range(2):
+            press(pin, 0.08)
+            time.sleep(0.08)
+        time.sleep(0.45)
+        for _ in range(3):
+            press(pin, 0.08)
+            time.sleep(0.08)
+        time.sleep(0.45)
+        press(pin, 0.08)
+        press(pin, 0.7)  # a hold ends the window: standby, and the short press is dropped
+        time.sleep(0.45)
+        assert sent == ["next", "world next", "volume cycle", "toggle-standby"]
+        assert [str(Command.parse(c)) for c in sent] == sent  # commands the loop accepts
+    finally:
+        button.close()
 
 
 def test_led_shows_the_mode(factory):

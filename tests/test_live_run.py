@@ -53,16 +53,14 @@ def test_run_plays_the_demo_to_a_file(tmp_path, models):
 
 
 def test_sigterm_stops_cleanly_and_the_file_is_complete(tmp_path, models):
-    wav = tmp_path / "out.wav"
-    proc = start("--audio-file", str(wav))
-    time.sleep(5)
-    assert proc.poll() is None
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0, err
-    audio, rate = read_wav(wav)
+    service = Service(tmp_path)
+    service.wait_line("paced by the wall clock")  # the audio output is open: the run began
+    time.sleep(3)
+    assert service.proc.poll() is None
+    assert service.stop() == 0, "".join(service.lines)
+    audio, rate = read_wav(tmp_path / "out.wav")
     assert len(audio) > 2 * rate
-    assert "mode: live" in err  # the default mode
+    assert any("mode: live" in line for line in service.lines)  # the default mode
 
 
 def test_bad_configuration_is_refused_before_anything_starts(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from oracle import literal_dance_matrix, literal_music_matrix, pearson
 
-from dance2music.errors import ModelError
+from dance2music.errors import InputError, ModelError
 from dance2music.music import measures
 from dance2music.music.beam import BeamSearch
 from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
@@ -19,26 +19,51 @@ def dance(aistpp_clips):
     return features.paper_vectors(seq.keypoints, seq.image_size)
 
 
-def test_greedy_picks_the_best_local_correlation_with_the_last_pose_held(dance):
-    greedy = GreedyComposer()
+@pytest.mark.parametrize("d", [0, 2, 6])
+def test_greedy_picks_the_best_local_correlation_over_the_frames_seen(dance, d):
+    greedy = GreedyComposer(lookahead_frames=d)
     notes = greedy.compose(dance[:240])
     for t in (1, 5, 20, 39):
         past = notes[max(0, t - 9):t]
-        frames = dance[max(0, t - 9) * 6:t * 6]
-        held = np.concatenate([frames, np.repeat(frames[-1:], 6, axis=0)])
-        d = literal_dance_matrix(held)
-        scores = [pearson(d, literal_music_matrix(np.r_[past, c], len(d))) for c in range(5)]
+        seen = dance[max(0, t - 9) * 6:t * 6 + d]  # d frames of the note's own interval
+        held = np.concatenate([seen, np.repeat(seen[-1:], 6 - d, axis=0)])
+        dm = literal_dance_matrix(held)
+        scores = [pearson(dm, literal_music_matrix(np.r_[past, c], len(dm))) for c in range(5)]
         assert np.isclose(scores[notes[t]], max(scores), atol=1e-9), t
 
 
+@pytest.mark.parametrize("d", [0, 1, 2, 3])
 @pytest.mark.parametrize("name", ["greedy", "baseline", "random", "constant"])
-def test_causal_composers_never_look_ahead(dance, name):
-    composer = make_composer(name)
+def test_a_frame_after_the_lookahead_cannot_change_the_note(dance, name, d):
+    composer = make_composer(name, representation="paper", lookahead_frames=d)
     notes = composer.compose(dance)
     for t in (3, 17, 40):
         changed = dance.copy()
-        changed[t * 6:] = np.random.default_rng(t).uniform(-1, 1, changed[t * 6:].shape)
+        changed[t * 6 + d:] = np.random.default_rng(t).uniform(-1, 1, changed[t * 6 + d:].shape)
         np.testing.assert_array_equal(composer.compose(changed)[: t + 1], notes[: t + 1])
+
+
+def test_greedy_uses_the_frames_it_sees(dance):
+    # The lookahead is not decorative: the last frame seen changes some decisions.
+    greedy = GreedyComposer(lookahead_frames=2)
+    notes = greedy.compose(dance)
+    changed = [t for t in range(1, len(notes)) if greedy.decide(
+        np.r_[greedy.history(dance, t)[:-1], -dance[t * 6 + 1:t * 6 + 2]], notes[:t][-9:])
+        != notes[t]]
+    assert len(changed) >= 5
+
+
+def test_the_frames_of_a_decision_end_lookahead_frames_into_its_interval(dance):
+    greedy = GreedyComposer(lookahead_frames=3)
+    assert greedy.frame_span(20) == (20 * 6 - 54, 20 * 6 + 3)
+    assert greedy.frame_span(20, first=100) == (100, 123)  # a segment that began at frame 100
+    np.testing.assert_array_equal(greedy.history(dance, 2), dance[:15])
+
+
+@pytest.mark.parametrize("d", [-1, 7, 1.5])
+def test_a_lookahead_outside_the_interval_is_refused(d):
+    with pytest.raises(InputError, match=r"lookahead_frames: expected an integer from 0 to k=6"):
+        GreedyComposer(lookahead_frames=d)
 
 
 def test_baseline_holds_above_the_threshold_and_is_seedable(dance):
@@ -86,8 +111,9 @@ def test_global_correlation_is_plain_pearson_of_the_full_matrices(dance):
 
 
 def test_beam_beats_every_reference_on_real_dance(dance):
-    score = {name: measures.global_correlation(dance, make_composer(name).compose(dance), 6)
-             for name in ("beam", "greedy", "baseline", "random", "constant")}
+    score = {name: measures.global_correlation(
+        dance, make_composer(name, representation="paper").compose(dance), 6)
+        for name in ("beam", "greedy", "baseline", "random", "constant")}
     assert score["beam"] > score["greedy"] > score["baseline"]
     assert score["beam"] > 0.3 and abs(score["random"]) < 0.1 and score["constant"] == 0
 

@@ -1,7 +1,7 @@
 """The setup page in a real browser (Debian's Chromium, headless) against the running
 appliance (real pose model, FluidSynth to a file) whose camera is a video of one person: the
-page shows the view with the skeleton drawn on that person, and pressing a mode button changes
-the service's mode. DANCE2MUSIC_DOCS_DIR=docs keeps the screenshot as docs/setup-page.png."""
+page shows the view with the skeleton drawn on that person, and pressing a mode button (then a
+sound world's, then moving the volume slider) changes the service's mode (world, volume). DANCE2MUSIC_DOCS_DIR=docs keeps the screenshot as docs/setup-page.png."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def appliance(tmp_path_factory, reference):
     port = free_port()
     config = folder / "config.toml"
     config.write_text(f'[capture]\nsource = "{still_video(image, folder / "still.mp4")}"\n'
-                      f'[button]\nenabled = false\n[health]\nport = {port}\n')
+                      f'[button]\nenabled = false\n[health]\nport = {port}\n'
+                      f'[sound]\nvolume_file = "{folder / "volume.json"}"\n')
     env = {**os.environ, "PYTHONPATH": str(ROOT / "device")}
     process = subprocess.Popen(
         [sys.executable, "-m", "dance2music", "run", "--config", str(config), "--mode", "greedy",
@@ -98,8 +99,9 @@ def test_the_page_shows_the_skeleton_on_the_person_and_switches_modes(appliance,
     with Chromium() as browser:
         browser.open(f"http://127.0.0.1:{port}/")
         browser.wait_for("document.getElementById('view').naturalWidth > 0 && "
-                         "document.getElementById('mode').textContent === 'greedy'", 30,
-                         "the camera view and the mode")
+                         "document.getElementById('mode').textContent === 'greedy' && "
+                         "!document.getElementById('world-section').hidden", 30,
+                         "the camera view, the mode and the sound world")
         # The view as the browser shows it, read back through a canvas.
         data_url = browser.evaluate(
             "(() => { const img = document.getElementById('view');"
@@ -127,6 +129,16 @@ def test_the_page_shows_the_skeleton_on_the_person_and_switches_modes(appliance,
                          "the page to show the new mode")
         assert get_status(port)["mode"] == "baseline"
         assert get_status(port)["view_watched"] is True
+
+        browser.click("#worlds button[data-name=night]")
+        browser.wait_for("document.getElementById('world').textContent === 'night'", 10,
+                         "the page to show the new sound world")
+        assert get_status(port)["sound"]["world"] == "night"
+        browser.evaluate("(() => { const slider = document.getElementById('volume-slider');"
+                         " slider.value = -6; slider.dispatchEvent(new Event('change')); })()")
+        browser.wait_for("document.getElementById('volume').textContent === '-6 dB'", 10,
+                         "the page to show the new volume")
+        assert get_status(port)["sound"]["volume_db"] == -6
         shot = tmp_path / "setup-page.png"
         browser.screenshot(shot)
         assert cv2.imread(str(shot)).shape[1] == 412 * 2

@@ -21,6 +21,7 @@ COMMANDS = (
     "dance2music.commands.config",
     "dance2music.commands.status",
     "dance2music.commands.mode",
+    "dance2music.commands.sound",
     "dance2music.commands.audio",
     "dance2music.commands.poses",
 )

@@ -12,10 +12,11 @@ from dance2music.errors import InputError
 from dance2music import files
 from dance2music.files import atomic_path
 from dance2music.music.composer import check_dance
-from dance2music.music.grid import GridKind, GridSettings, NoteGrid, make_grid, warp
+from dance2music.music.grid import GridKind, GridSettings, NoteTimes, make_grid, warp
 from dance2music.music.measures import grid_correlation
 from dance2music.music.registry import make_composer
-from dance2music.pose.features import MIN_CONFIDENCE, Representation, pose_vectors
+from dance2music.pose.features import (DEFAULT_REPRESENTATION, MIN_CONFIDENCE, Representation,
+                                       pose_vectors)
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 from dance2music.sound.performance import Performance, SoundOptions, perform, render_performance
 from dance2music.synth import fluid, midi, wav
@@ -32,7 +33,7 @@ class Composition:
     k: int
     fps: float
     composer: str
-    grid: NoteGrid  # when each note starts (the composer saw k poses per note)
+    grid: NoteTimes  # when each note starts (the composer saw k poses per note)
     grid_kind: GridKind = "fixed"
 
     @property
@@ -58,17 +59,17 @@ def person_visible(seq: PoseSequence) -> np.ndarray:
 
 
 def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam_width: int = 50,
-                     seed: int = 0, representation: Representation = "paper",
-                     grid: GridKind = "fixed") -> Composition:
+                     seed: int = 0, representation: Representation = DEFAULT_REPRESENTATION,
+                     grid: GridKind = "fixed", lookahead_frames: int = 0) -> Composition:
     """Notes for a dance; on the tempo grid the composer sees the poses in warped time (k per
-    note, see music/grid.py)."""
+    note, see music/grid.py); causal composers see `lookahead_frames` of each note's interval."""
     seq = seq.resampled(TARGET_FPS)
     visible = person_visible(seq)
     if not visible.any():
         raise InputError("no person visible anywhere in the dance")
     vectors = check_dance(pose_vectors(seq.keypoints, seq.image_size, representation), k)
     maker = make_composer(composer, k=k, seed=seed, beam_width=beam_width,
-                          representation=representation)
+                          representation=representation, lookahead_frames=lookahead_frames)
     note_grid = make_grid(grid, vectors, GridSettings(k=k, fps=seq.fps))
     notes = maker.compose(check_dance(warp(vectors, note_grid, k, seq.fps), k))
     frame_notes = note_grid.frame_notes(len(vectors), seq.fps)

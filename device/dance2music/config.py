@@ -15,6 +15,8 @@ from typing import Any
 
 from dance2music.errors import InputError
 from dance2music.modes.table import MODE_NAMES as MODES
+from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
 DEFAULT_CONFIG = Path("/etc/dance2music/config.toml")
@@ -51,8 +53,8 @@ class PoseSettings:
                              "installed models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
-    representation: str = key("paper", "pose vector: image-normalised or body-centred",
-                              choices=("paper", "body"))
+    representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "
+                                                      "body-centred", choices=REPRESENTATIONS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,9 +67,16 @@ class LoopSettings:
     fixed_latency_ms: int = key(100, "from a note-grid boundary to its note's onset; a decision "
                                      "later than this is missed (the previous note holds)",
                                 "ms", 10, 1000)
+    lookahead_frames: int = key(DEFAULT_LOOKAHEAD_FRAMES, "frames of each note's own interval "
+                                "the composer sees before deciding it (the note still sounds at "
+                                "boundary + fixed_latency_ms, which must cover them plus the pose "
+                                "and decision time)", "frames", 0, DEFAULT_K)
     absent_s: float = key(1.0, "nobody in view this long fades the music out", "s", 0.1, 60)
     fade_ms: int = key(400, "fade to silence when nobody is in view", "ms", 0, 5000)
     replay_s: float = key(12.0, "dance recorded for the replay mode", "s", 2, 60)
+    grid: str = key("fixed", "note grid: 'fixed' (one note per 0.2 s) or 'tempo' (two notes per "
+                             "beat of the dancer's tempo, fixed while no pulse is found)",
+                    choices=("fixed", "tempo"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +105,10 @@ class ButtonSettings:
     debounce_ms: int = key(50, "edges closer than this to the previous one are ignored", "ms",
                            0, 500)
     led_pin: int = key(-1, "BCM GPIO of an optional mode LED; -1 = none", "BCM pin", -1, 53)
+    multi_press_ms: int = key(400, "presses this close form a double press (next sound world) "
+                                   "or a triple press (volume down a step; below -12 dB back to "
+                                   "0 dB); a single press waits this long; 0 = single presses "
+                                   "only", "ms", 0, 1000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +129,17 @@ class SoundSettings:  # how the notes sound (dance2music.sound)
     world: str = key(DEFAULT_WORLD, "sound world: scale and instruments", choices=WORLD_NAMES)
     accompaniment: bool = key(True, "bass and chords under the melody")
     chord_every_notes: int = key(4, "a new chord every this many notes", "notes", 2, 16)
+    level: bool = key(True, "live output at -16 LUFS (calibrated per world, followed slowly), "
+                            "limited to -1 dBTP; off: FluidSynth's raw 16-bit output")
+    volume_db: float = key(0.0, "volume until one is set live (then kept in volume_file)", "dB",
+                           -40.0, 6.0)
+    volume_file: str = key("/var/lib/dance2music/volume.json", "where the live volume is kept "
+                                                               "across restarts; empty = not kept")
+    osc_host: str = key("127.0.0.1", "OSC out: notes, mode, world, volume and movement to here")
+    osc_port: int = key(0, "OSC out UDP port; 0 = no OSC", "UDP port", 0, 65535)
+    midi_port: str = key("", "MIDI out: 'virtual' (a port others connect to) or part of a port's "
+                             "name; empty = no MIDI")
+    midi_api: str = key("alsa", "MIDI system", choices=("alsa", "jack"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,9 +222,28 @@ def _build(tables: dict[str, Any], source: str) -> Config:
     return Config(**built)
 
 
+# Pose p99 + decision p99 per frame on the 2-core development VM (benchmarks/live_run.py:
+# 14.2 + 1.5 ms); a Pi 5 core is slower: measure there and raise fixed_latency_ms.
+POSE_AND_DECISION_MS = 16
+FRAME_PERIOD_MS = 1000 / 30
+
+
+def lookahead_latency_ms(lookahead_frames: int) -> float:
+    """The smallest fixed latency that lets a decision wait for its lookahead frames."""
+    return lookahead_frames * FRAME_PERIOD_MS + POSE_AND_DECISION_MS
+
+
 def _combination_errors(cfg: Config) -> list[str]:
     """Keys that are each valid but do not go together."""
     errors = []
+    loop = cfg.loop
+    if loop.fixed_latency_ms < lookahead_latency_ms(loop.lookahead_frames):
+        errors.append(f"[loop] fixed_latency_ms = {loop.fixed_latency_ms} is too short for [loop] "
+                      f"lookahead_frames = {loop.lookahead_frames}: expected >= "
+                      f"{lookahead_latency_ms(loop.lookahead_frames):.0f} ms ("
+                      f"{loop.lookahead_frames} frame periods of {FRAME_PERIOD_MS:.1f} ms + "
+                      f"{POSE_AND_DECISION_MS} ms pose and decision time); lower "
+                      f"lookahead_frames or raise fixed_latency_ms")
     h = cfg.health
     if h.page_on_lan and not h.token:
         errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "
@@ -239,6 +282,12 @@ def load(path: Path | None) -> Config:
     return _build(tables, str(path))
 
 
+# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
+# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
+SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
+                       Path("/var/cache/dance2music"))
+
+
 def missing_paths(cfg: Config) -> list[str]:
     """Files the configuration names that do not exist (checked by `config check`, so a typo
     shows before the service starts, not as a retry loop on the device)."""
@@ -252,7 +301,7 @@ def missing_paths(cfg: Config) -> list[str]:
         problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
     if cfg.audio.driver == "file" and cfg.audio.audio_file:
         folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
             problems.append(f"[audio] audio_file: folder {folder} does not exist")
     return problems
 

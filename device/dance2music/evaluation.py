@@ -7,21 +7,24 @@ import numpy as np
 from dance2music.music import measures
 from dance2music.music.composer import CausalComposer
 from dance2music.music.registry import COMPOSER_NAMES, make_composer
-from dance2music.pose.features import Representation, pose_vectors
+from dance2music.pose.features import DEFAULT_REPRESENTATION, Representation, pose_vectors
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 
 MEASURES = ("global_corr", "local_corr", "beat_align", "next_note_acc")
 
 
 def evaluate(dances: list[PoseSequence], composers: tuple[str, ...] = COMPOSER_NAMES, k: int = 6,
-             seed: int = 0, representation: Representation = "paper") -> dict[str, dict[str, float]]:
+             seed: int = 0, representation: Representation = DEFAULT_REPRESENTATION,
+             lookahead_frames: int = 0) -> dict[str, dict[str, float]]:
     """Mean of each measure over the dances, per composer. Next-note accuracy is against the
-    beam search under teacher forcing (causal composers only)."""
+    beam search under teacher forcing (causal composers only, each seeing `lookahead_frames`
+    of the note's own interval)."""
     rows: dict[str, dict[str, list[float]]] = {c: {m: [] for m in MEASURES} for c in composers}
     beam = make_composer("beam", k=k)
     # Made once (the online model is loaded and verified once); causal ones reset per dance.
     made = {name: beam if name == "beam" else
-            make_composer(name, k=k, seed=seed, representation=representation)
+            make_composer(name, k=k, seed=seed, representation=representation,
+                          lookahead_frames=lookahead_frames)
             for name in composers}
     for seq in dances:
         seq = seq.resampled(TARGET_FPS)

@@ -59,6 +59,7 @@ class FakeSink:
         self.opens = 0
         self.attempts_ns: list[int] = []  # when open() was called
         self.frozen = False  # the output stalls: its clock stops (until reopened)
+        self.output_error: str | None = None  # plays on, but cannot keep what it plays
         self._origin_ns: int | None = None
         self._frozen_tick = 0
 
@@ -174,7 +175,7 @@ class FakeRig:
     """A LiveLoop on fakes. `feeds` lists every feed the loop opened (one per wake)."""
 
     def __init__(self, poses: Path, composer_for, absent=lambda t_s: False,
-                 observers=(), **settings):
+                 observers=(), sound=None, **settings):
         self.clock = ManualClock()
         self.sink = FakeSink(self.clock)
         self.estimator = ReplayEstimator(poses, absent)
@@ -185,7 +186,8 @@ class FakeRig:
         self.stats = LiveStats(self.settings.fixed_latency_ms, clock_ns=self.clock.monotonic_ns)
         self.loop = LiveLoop(self._open_feed, self.estimator, self.sink, composer_for,
                              self.settings, self.stats, self.commands, clock=self.clock,
-                             observers=[self.events.append, *observers], audio_retry_s=0.5)
+                             observers=[self.events.append, *observers], audio_retry_s=0.5,
+                             sound=sound)
         self.loop.idle_wait_s = 0
 
     def _open_feed(self) -> FakeFeed:

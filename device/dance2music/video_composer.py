@@ -13,7 +13,9 @@ from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_seque
 from dance2music.errors import InputError
 from dance2music.files import all_or_nothing
 from dance2music.media import mux
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
 from dance2music.music.grid import GridKind
+from dance2music.pose.features import DEFAULT_REPRESENTATION
 from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
 from dance2music.report.strip import draw_note_strip
@@ -29,11 +31,12 @@ class ComposeOptions:
     k: int = 6
     beam_width: int = 50
     seed: int = 0
-    representation: str = "paper"
+    representation: str = DEFAULT_REPRESENTATION
     original_audio_level: float = 0.0  # > 0: mix the video's own sound in at this level
     overlay: bool = False  # draw the skeleton and the notes on the video
     sound: SoundOptions = SoundOptions()
     grid: GridKind = "fixed"  # or "tempo": notes on the dancer's beat
+    lookahead_frames: int = DEFAULT_LOOKAHEAD_FRAMES  # causal composers, as the live loop
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
@@ -60,7 +63,8 @@ def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = Co
         stages.set_postfix_str("compose")
         try:
             composition = compose_sequence(poses, options.composer, options.k, options.beam_width,
-                                           options.seed, options.representation, options.grid)
+                                           options.seed, options.representation, options.grid,
+                                           options.lookahead_frames)
         except InputError as e:
             raise InputError(f"{video}: {e}") from None
         done("compose")

@@ -1,13 +1,20 @@
-"""Training windows for the note classifier: real AIST++ dance, augmented in ways that keep it
-real motion, labelled by the offline beam search run on each augmented dance.
+"""Training windows for the note classifier: real AIST++ dance, augmented into new dancers and
+new camera set-ups that keep it real motion, labelled by the offline beam search run on each
+augmented dance.
 
-Augmentations (all on COCO-18 pixel keypoints, before the paper's pose vectors):
-  mirror        left/right flip of the image with the joints' sides swapped (skeleton.MIRROR);
-  scale/shift   zoom about the image centre by 0.8-1.2 and move by up to 10% of the frame;
-  time warp     replay at a slowly varying speed of 0.9-1.1x (linear interpolation; a joint
-                missing at either neighbour stays missing);
-  start offset  begin anywhere within the first note interval (fractional frames);
-  dropped joints a few joints lost for short spans, as a pose model loses them.
+Augmentations (all on COCO-18 pixel keypoints, before the pose vectors):
+  mirror           left/right flip of the image with the joints' sides swapped (skeleton.MIRROR);
+  limb proportions each body segment (torso, shoulders, hips, upper and lower arms and legs,
+                   head) 0.85-1.15x its length, rebuilt outwards from the neck;
+  camera height    the body foreshortened vertically (0.85-1.05x) with a keystone (+-15% width
+                   change from top to bottom), as from a camera above or below the dancer;
+  camera distance  zoom about the image centre by 0.7-1.3 and move by up to 10% of the frame;
+  travel           the dancer drifts across the frame, up to 20% of its width over the clip;
+  tempo change     replay at 0.8-1.25x, slowly varying by +-5% (linear interpolation; a joint
+                   missing at either neighbour stays missing), from anywhere within the first
+                   note interval (fractional frames);
+  dropped joints   a few joints lost for short spans, as a pose model loses them.
+Each decision is shown with a lookahead d drawn from the trained ones (one model serves all).
 """
 
 from __future__ import annotations
@@ -24,13 +31,22 @@ from dance2music.pose.sequence import PoseSequence
 from dance2music.pose.skeleton import MIRROR, NUM_JOINTS
 from models import dance_data
 
+# (parent, child, segment): COCO-18 bones outwards from the neck; a segment's joints scale alike.
+_TREE = ((1, 0, "head"), (0, 14, "head"), (0, 15, "head"), (14, 16, "head"), (15, 17, "head"),
+         (1, 2, "shoulders"), (1, 5, "shoulders"), (2, 3, "upper_arm"), (5, 6, "upper_arm"),
+         (3, 4, "forearm"), (6, 7, "forearm"), (1, 8, "torso"), (1, 11, "torso"),
+         (8, 9, "thigh"), (11, 12, "thigh"), (9, 10, "shin"), (12, 13, "shin"))
+_SEGMENTS = sorted({s for _, _, s in _TREE})
+
 
 @dataclasses.dataclass
 class Windows:
-    """Decisions of many dances: images (N, 1, S, S) float32, histories (N, H), targets (N,)."""
+    """Decisions of many dances: images (N, 1, S, S) float32, histories (N, H), lookaheads
+    (N, 1), targets (N,)."""
 
     images: np.ndarray
     histories: np.ndarray
+    lookaheads: np.ndarray
     targets: np.ndarray
 
     @classmethod
@@ -38,18 +54,47 @@ class Windows:
         return cls(*(np.concatenate([getattr(p, f.name) for p in parts])
                      for f in dataclasses.fields(cls)))
 
+    def subset(self, pick: np.ndarray) -> Windows:
+        return Windows(*(getattr(self, f.name)[pick] for f in dataclasses.fields(self)))
+
     def __len__(self) -> int:
         return len(self.targets)
 
 
-def labelled_windows(vectors: np.ndarray, k: int = DEFAULT_K) -> Windows:
-    """Every teacher-forced decision of one dance, labelled by the beam search."""
-    return Windows(*teacher_forced_inputs(vectors, BeamSearch(k=k).compose(vectors), k))
+def labelled_windows(vectors: np.ndarray, lookahead, k: int = DEFAULT_K) -> Windows:
+    """Every teacher-forced decision of one dance, labelled by the beam search; `lookahead`: d
+    for every decision, or one per decision."""
+    return Windows(*teacher_forced_inputs(vectors, BeamSearch(k=k).compose(vectors), lookahead, k))
 
 
-def _time_warp(keypoints: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
+def _proportions(kp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    factor = dict(zip(_SEGMENTS, rng.uniform(0.85, 1.15, len(_SEGMENTS))))
+    out = kp.copy()
+    for parent, child, segment in _TREE:  # parents come before their children
+        bone = kp[:, child, :2] - kp[:, parent, :2]
+        moved = out[:, parent, :2] + factor[segment] * bone
+        out[:, child, :2] = np.where(np.isfinite(moved), moved, kp[:, child, :2])
+    return out
+
+
+def _camera(kp: np.ndarray, rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    centre = np.array([w / 2, h / 2])
+    xy = kp[..., :2] - centre
+    xy[..., 1] *= rng.uniform(0.85, 1.05)  # height: vertical foreshortening
+    xy[..., 0] *= 1 + rng.uniform(-0.15, 0.15) * xy[..., 1] / h  # keystone
+    xy *= rng.uniform(0.7, 1.3)  # distance
+    t = np.linspace(0, 1, len(kp))[:, None, None]
+    travel = rng.uniform(-0.2, 0.2) * w * (t - 0.5)
+    shift = rng.uniform(-0.1, 0.1, size=2) * (w, h)
+    out = kp.copy()
+    out[..., :2] = centre + xy + shift
+    out[..., 0] += travel[..., 0]
+    return out
+
+
+def _tempo(keypoints: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
     n = len(keypoints)
-    rate = rng.uniform(0.9, 1.1) * (1 + 0.05 * np.sin(
+    rate = rng.uniform(0.8, 1.25) * (1 + 0.05 * np.sin(
         2 * np.pi * np.arange(n) / rng.uniform(60, 240) + rng.uniform(0, 2 * np.pi)))
     src = rng.uniform(0, k) + np.concatenate([[0.0], np.cumsum(rate[:-1])])
     src = src[src <= n - 1]
@@ -62,36 +107,40 @@ def _time_warp(keypoints: np.ndarray, rng: np.random.Generator, k: int) -> np.nd
 
 
 def augment(seq: PoseSequence, rng: np.random.Generator, k: int = DEFAULT_K) -> np.ndarray:
-    """One random real-motion variant of `seq` -> (T', 36) paper pose vectors."""
+    """One random new dancer and camera for `seq` -> (T', 18, 3) pixel keypoints."""
     w, h = seq.image_size
     kp = seq.keypoints.astype(np.float64)
     if rng.random() < 0.5:
         kp = kp[:, MIRROR]
         kp[..., 0] = w - kp[..., 0]
-    centre = np.array([w / 2, h / 2])
-    shift = rng.uniform(-0.1, 0.1, size=2) * (w, h)
-    kp[..., :2] = centre + rng.uniform(0.8, 1.2) * (kp[..., :2] - centre) + shift
-    kp = _time_warp(kp, rng, k)
+    kp = _camera(_proportions(kp, rng), rng, w, h)
+    kp = _tempo(kp, rng, k)
     for _ in range(rng.poisson(3)):
         start = rng.integers(len(kp))
         kp[start:start + rng.integers(3, 30), rng.integers(NUM_JOINTS), 2] = 0.0
-    return features.paper_vectors(kp, seq.image_size)
+    return kp
 
 
-def real_windows(choreographies: tuple[str, ...], views=dance_data.VIEWS) -> Windows:
-    """The unaugmented dances, every camera view."""
-    return Windows.concat([labelled_windows(dance_data.clip_vectors(c, v))
+def real_windows(choreographies: tuple[str, ...], representation: features.Representation,
+                 lookahead: int, views=dance_data.VIEWS) -> Windows:
+    """The unaugmented dances, every camera view, all decisions at one lookahead."""
+    return Windows.concat([labelled_windows(dance_data.clip_vectors(c, v, representation),
+                                            lookahead)
                            for c in choreographies for v in views])
 
 
 def augmented_windows(choreographies: tuple[str, ...], copies: int, seed: int,
+                      representation: features.Representation, lookaheads: tuple[int, ...],
                       views=dance_data.VIEWS) -> Windows:
-    """Each view of each choreography as recorded plus `copies` augmented variants."""
+    """Each view of each choreography as recorded plus `copies` augmented variants, each
+    decision at a lookahead drawn from `lookaheads`."""
     rng = np.random.default_rng(seed)
     parts = []
     for c in choreographies:
         for v in views:
             seq = dance_data.load_clip(c, v)
-            parts.append(labelled_windows(features.paper_vectors(seq.keypoints, seq.image_size)))
-            parts += [labelled_windows(augment(seq, rng)) for _ in range(copies)]
+            for kp in [seq.keypoints] + [augment(seq, rng) for _ in range(copies)]:
+                vectors = features.pose_vectors(kp, seq.image_size, representation)
+                d = rng.choice(lookaheads, size=len(vectors) // DEFAULT_K - 1)
+                parts.append(labelled_windows(vectors, d))
     return Windows.concat(parts)

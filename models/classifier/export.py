@@ -20,18 +20,20 @@ OPSET = 17
 
 def export_fp32(model: NoteClassifier, path: Path) -> None:
     model.eval()
-    example = (torch.zeros(1, 1, SIZE, SIZE), torch.full((1, HISTORY), 5, dtype=torch.int64))
+    example = (torch.zeros(1, 1, SIZE, SIZE), torch.full((1, HISTORY), 5, dtype=torch.int64),
+               torch.zeros((1, 1), dtype=torch.int64))
     # The TorchScript exporter: the dynamo one needs onnxscript, which the train extra lacks.
-    torch.onnx.export(model, example, str(path), input_names=["image", "history"],
+    torch.onnx.export(model, example, str(path), input_names=["image", "history", "lookahead"],
                       output_names=["logits"], opset_version=OPSET, dynamo=False,
                       dynamic_axes={"image": {0: "batch"}, "history": {0: "batch"},
-                                    "logits": {0: "batch"}})
+                                    "lookahead": {0: "batch"}, "logits": {0: "batch"}})
 
 
 class _Calibration(CalibrationDataReader):
     def __init__(self, windows: Windows, batch: int = 64):
         self._batches = iter([{"image": windows.images[i:i + batch],
-                               "history": windows.histories[i:i + batch]}
+                               "history": windows.histories[i:i + batch],
+                               "lookahead": windows.lookaheads[i:i + batch]}
                               for i in range(0, len(windows), batch)])
 
     def get_next(self):
@@ -41,7 +43,7 @@ class _Calibration(CalibrationDataReader):
 def calibration_windows(windows: Windows, count: int, seed: int) -> Windows:
     pick = np.sort(np.random.default_rng(seed).choice(len(windows), min(count, len(windows)),
                                                       replace=False))
-    return Windows(windows.images[pick], windows.histories[pick], windows.targets[pick])
+    return windows.subset(pick)
 
 
 def quantise_int8(fp32: Path, int8: Path, calibration: Windows) -> None:

@@ -1,10 +1,13 @@
 """The paper's online note classifier (Aggarwal & Parikh 2021, section 3.2) with a width
 multiplier: width 1.0 is the paper's network, narrower ones scale every conv and FC layer.
 
-The image is standardised first (instance norm). Two options derive more from the same two
-inputs inside the graph, so the model's interface stays the paper's: NotePlanes (the image times
-each frame's note) and GreedyScores (the greedy composer's per-note criterion, added to the
-logits). The shipped model uses both; NoteClassifier(1.0) without them is the paper's network.
+Beside the paper's two inputs (similarity image, note history) it takes the lookahead d (frames
+of the coming interval seen, the last of them held in the image for the rest; online_features),
+embedded into the head, so one model serves several lookaheads. The image is standardised first
+(instance norm). Two options derive more from the same inputs inside the graph: NotePlanes (the
+image times each frame's note, and which frames were seen) and GreedyScores (the greedy
+composer's per-note criterion, added to the logits). The shipped model uses both;
+NoteClassifier(1.0) without them is the paper's network (plus the lookahead embedding).
 """
 
 from __future__ import annotations
@@ -20,56 +23,62 @@ PAPER_FC = (512, 256, 128)
 POOL_AFTER = (0, 2)  # max-pool after the 1st and 3rd conv
 EMBEDDING = 16  # the reference: a 6-entry embedding (5 notes + start token) of size 16
 LSTM_HIDDEN = 32  # 2-layer bidirectional: a 64-d summary of the note history
+K = SIZE // HISTORY  # frames per note
+LOOKAHEAD_EMBEDDING = 4  # d in 0..K
 
 
 def scaled(sizes: tuple[int, ...], width: float) -> list[int]:
     return [max(1, round(s * width)) for s in sizes]
 
 
+def window_notes(history: torch.Tensor, fill: torch.Tensor, k: int = K) -> torch.Tensor:
+    """The note of each of the image's frames, (B, C, SIZE): the last HISTORY-1 notes, then
+    for the coming interval `fill` (1 or B, C, 1): the candidates, or no note yet."""
+    fill = fill.expand(history.shape[0], -1, -1)
+    past = history[:, None, 1:].expand(-1, fill.shape[1], -1)
+    return torch.cat([past, fill], dim=2).repeat_interleave(k, dim=2)
+
+
 class NotePlanes(nn.Module):
-    """Extra image planes computed in the graph from the same two inputs (the model's interface
-    stays the paper's): the standardised image times a one-hot plane per note of each column's
-    frame, and the row position. A GAP-ended CNN cannot otherwise relate a frame's similarity
-    to the note that frame carried; this is the product the correlation is made of."""
+    """Extra image planes computed in the graph from the inputs: the standardised image times a
+    one-hot plane per note of each column's frame (the coming interval has none yet), a plane
+    marking the columns of frames really seen (not held), and the row position. A GAP-ended CNN
+    cannot otherwise relate a frame's similarity to the note that frame carried; this is the
+    product the correlation is made of."""
 
-    channels = 1 + NUM_NOTES + 1
+    channels = 1 + NUM_NOTES + 2
 
-    def __init__(self, k: int = SIZE // HISTORY):
+    def __init__(self, k: int = K):
         super().__init__()
         self.k = k
         self.register_buffer("rows", torch.linspace(-1, 1, SIZE).view(1, 1, SIZE, 1), False)
+        self.register_buffer("columns", torch.arange(SIZE).view(1, 1, 1, SIZE), False)
+        self.register_buffer("no_note", torch.full((1, 1, 1), NUM_NOTES), False)
 
-    def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        frames = history.repeat_interleave(self.k, dim=1)  # the note of each of the 60 frames
-        onehot = (frames[:, None, :] == torch.arange(NUM_NOTES, device=history.device)[None, :, None])
-        columns = onehot.to(image.dtype)[:, :, None, :]  # (B, 5, 1, 60); start token: all 0
-        rows = self.rows.expand(image.shape[0], 1, SIZE, SIZE)
-        return torch.cat([image, image * columns, rows], dim=1)
+    def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor
+                ) -> torch.Tensor:
+        frames = window_notes(history, self.no_note, self.k)[:, 0]  # (B, 60); START/none: all 0
+        onehot = frames[:, None, :] == torch.arange(NUM_NOTES, device=history.device)[None, :, None]
+        notes = onehot.to(image.dtype)[:, :, None, :]  # (B, 5, 1, 60)
+        seen = (self.columns < SIZE - self.k + lookahead.view(-1, 1, 1, 1)).to(image.dtype)
+        shape = (image.shape[0], 1, SIZE, SIZE)
+        return torch.cat([image, image * notes, seen.expand(shape), self.rows.expand(shape)], dim=1)
 
 
 class GreedyScores(nn.Module):
-    """The local-window correlation each candidate note would reach if the last pose held over
-    the coming interval (music.causal.GreedyComposer's criterion), computed in the graph from
-    the raw image and history: 5 numbers the head starts from. Frames and notes that do not
-    exist yet (zero padding, start tokens) are left out of the Pearson correlation."""
+    """The local-window correlation each candidate note would reach over the image's window (its
+    coming interval completed by holding the last frame seen: music.causal.GreedyComposer's
+    criterion), computed in the graph from the raw image and history: 5 numbers the head starts
+    from. Frames and notes that do not exist yet (zero padding, start tokens) are left out."""
 
-    def __init__(self, k: int = SIZE // HISTORY):
+    def __init__(self, k: int = K):
         super().__init__()
         self.k = k
         self.register_buffer("candidates", torch.arange(NUM_NOTES).view(1, NUM_NOTES, 1), False)
 
     def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        k, kept = self.k, SIZE - self.k
-        d = image[:, 0]
-        past = d[:, k:, k:]  # the window's first 9 notes: the last 54 frames
-        last = d[:, -1:, k:]  # the last pose against them
-        top = torch.cat([past, last.transpose(1, 2).expand(-1, kept, k)], dim=2)
-        bottom = torch.cat([last.expand(-1, k, kept), d[:, -1:, -1:].expand(-1, k, k)], dim=2)
-        window = torch.cat([top, bottom], dim=1)[:, None]  # (B, 1, 60, 60)
-        batch = history.shape[0]
-        notes = torch.cat([history[:, None, 1:].expand(batch, NUM_NOTES, HISTORY - 1),
-                           self.candidates.expand(batch, NUM_NOTES, 1)], dim=2)
-        frames = notes.repeat_interleave(k, dim=2).to(image.dtype)  # (B, 5, 60)
+        window = image  # (B, 1, 60, 60), broadcast over the 5 candidates
+        frames = window_notes(history, self.candidates, self.k).to(image.dtype)  # (B, 5, 60)
         valid = (frames < NUM_NOTES).to(image.dtype)
         weight = valid[:, :, :, None] * valid[:, :, None, :]
         music = 1 - (frames[:, :, :, None] - frames[:, :, None, :]).abs() / (NUM_NOTES - 1)
@@ -107,7 +116,9 @@ class NoteClassifier(nn.Module):
         head: list[nn.Module] = []
         self.greedy = GreedyScores() if greedy_scores else None
         self.greedy_gain = nn.Parameter(torch.tensor(2.0)) if greedy_scores else None
-        features = channels + 2 * LSTM_HIDDEN + (NUM_NOTES if greedy_scores else 0)
+        self.lookahead = nn.Embedding(K + 1, LOOKAHEAD_EMBEDDING)
+        features = (channels + 2 * LSTM_HIDDEN + LOOKAHEAD_EMBEDDING
+                    + (NUM_NOTES if greedy_scores else 0))
         for i, size in enumerate(scaled(PAPER_FC, width)):
             head += [nn.Linear(features, size), nn.ReLU()]
             if i == 0:
@@ -116,10 +127,12 @@ class NoteClassifier(nn.Module):
         head.append(nn.Linear(features, NUM_NOTES))
         self.head = nn.Sequential(*head)
 
-    def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64 -> (B, 5) logits."""
+    def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor
+                ) -> torch.Tensor:
+        """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64, lookahead (B, 1) int64
+        -> (B, 5) logits."""
         notes, _ = self.notes(self.embed(history))
-        summary = [notes[:, -1]]
+        summary = [notes[:, -1], self.lookahead(lookahead[:, 0])]
         if self.greedy is not None:
             # Scores differ by hundredths: compared per decision, they also reach the logits
             # directly, so training starts from the greedy choice and learns corrections.
@@ -128,7 +141,7 @@ class NoteClassifier(nn.Module):
             summary.append(scores)
         image = self.standardise(image)
         if self.planes is not None:
-            image = self.planes(image, history)
+            image = self.planes(image, history, lookahead)
         logits = self.head(torch.cat([self.dance(image)] + summary, dim=1))
         return logits if self.greedy is None else logits + self.greedy_gain * scores
 

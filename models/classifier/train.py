@@ -23,7 +23,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
-    threads: int = 2
+    threads: int = 2  # the shipped model's (1 trains 4x faster on a busy 2-core machine)
     max_steps: int | None = None  # stop early (smoke runs)
 
 
@@ -35,14 +35,15 @@ def make_deterministic(seed: int, threads: int) -> None:
 
 def _tensors(w: Windows) -> tuple[torch.Tensor, ...]:
     return (torch.from_numpy(w.images), torch.from_numpy(w.histories),
-            torch.from_numpy(w.targets))
+            torch.from_numpy(w.lookaheads), torch.from_numpy(w.targets))
 
 
 @torch.no_grad()
 def predict(model: NoteClassifier, w: Windows, batch: int = 512) -> np.ndarray:
     model.eval()
-    images, histories, _ = _tensors(w)
-    return torch.cat([model(images[i:i + batch], histories[i:i + batch]).argmax(1)
+    images, histories, lookaheads, _ = _tensors(w)
+    return torch.cat([model(images[i:i + batch], histories[i:i + batch],
+                            lookaheads[i:i + batch]).argmax(1)
                       for i in range(0, len(w), batch)]).numpy()
 
 
@@ -57,7 +58,7 @@ def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
     steps_per_epoch = -(-len(train_set) // cfg.batch)
     total = cfg.epochs * steps_per_epoch if cfg.max_steps is None else cfg.max_steps
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=total, pct_start=0.15)
-    images, histories, targets = _tensors(train_set)
+    images, histories, lookaheads, targets = _tensors(train_set)
     gen = torch.Generator().manual_seed(cfg.seed)
     history: list[dict] = []
     best, best_state, step = -1.0, None, 0
@@ -66,7 +67,8 @@ def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
         model.train()
         losses = []
         for idx in torch.randperm(len(train_set), generator=gen).split(cfg.batch):
-            loss = F.cross_entropy(model(images[idx], histories[idx]), targets[idx])
+            loss = F.cross_entropy(model(images[idx], histories[idx], lookaheads[idx]),
+                                   targets[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -2,8 +2,9 @@
 the service really starts, tells systemd it is READY with a STATUS line, answers /healthz and
 /readyz with the demo video as camera and file audio, `dance2music status` exits 0, a frozen
 process is restarted by the watchdog, a second playbook run changes nothing, a bad
-configuration is refused before it replaces the working one, and `dance2music_state=absent`
-removes everything the role installed.
+configuration is refused before it replaces the working one, started in standby it is READY
+within 10 s and never restarted, and `dance2music_state=absent` removes everything the role
+installed.
 
 Runs as root (CI does). The first run on a machine builds the rootfs cache (~2 min)."""
 
@@ -204,6 +205,30 @@ def test_a_bad_configuration_is_refused_and_the_old_one_kept(machine, inventory,
     assert "[capture] rotation_deg: expected one of 0, 90, 180, 270, got 45" in result.stdout
     assert machine.ssh("sudo cat /etc/dance2music/config.toml").stdout == before
     assert get(health_port, "/readyz")[0] == 200
+
+
+def test_started_in_standby_it_is_ready_within_10_s_and_never_restarted(machine, inventory,
+                                                                          health_port):
+    """Standby is a state: READY=1 comes once the loop runs in any mode. (Before, it never came
+    in standby, and systemd killed and restarted the service every TimeoutStartSec = 180 s.)"""
+    config = json.loads(inventory.read_text())["dance2music"]["vars"]["dance2music_config"]
+    config["loop"] = {"mode": "standby"}
+    result, _ = run_playbook(inventory, "-e", json.dumps({"dance2music_config": config}))
+    assert result.returncode == 0, result.stdout[-6000:]
+    props = machine.systemctl_show("dance2music", "ExecMainStartTimestampMonotonic",
+                                   "ActiveEnterTimestampMonotonic", "NRestarts", "ActiveState")
+    ready_s = (int(props["ActiveEnterTimestampMonotonic"])
+               - int(props["ExecMainStartTimestampMonotonic"])) / 1e6
+    FIGURES["standby_ready_s"] = round(ready_s, 1)
+    assert props["ActiveState"] == "active" and 0 < ready_s <= 10, props
+    end = time.monotonic() + 240  # longer than TimeoutStartSec
+    while time.monotonic() < end:
+        now = machine.systemctl_show("dance2music", "NRestarts", "ActiveState")
+        assert now == {"NRestarts": props["NRestarts"], "ActiveState": "active"}, now
+        time.sleep(10)
+    status, body = get(health_port, "/readyz")
+    assert status == 200, body  # standby is not a fault
+    assert get(health_port, "/status")[1]["mode"] == "standby"
 
 
 def test_uninstall_removes_everything_the_role_installed(machine, inventory):

@@ -1,9 +1,9 @@
 """`dance2music audio list | test`: find the sound card and hear it.
 
 `list` shows the playback devices ALSA knows, whether FluidSynth can open each right now, and
-which one the configuration uses (*). `test` plays a short phrase through the configured
-output, as the service would (stop the service first if it holds the device: `sudo systemctl
-stop dance2music`)."""
+which one the configuration uses (*). `test` plays a short phrase in the configured sound world
+through the configured output, as the service would (stop the service first if it holds the
+device: `sudo systemctl stop dance2music`)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from pathlib import Path
 
 from dance2music import config as configuration
 from dance2music.commands.output import print_json
-from dance2music.music.scale import MIDI_NOTES
+from dance2music.music.scale import NUM_NOTES
+from dance2music.sound.worlds import MELODY_CHANNEL, WORLDS, get_world
 from dance2music.synth.devices import alsa_playback_devices, try_open
 from dance2music.synth.fluid import AudioError
 
 PHRASE_NOTE_S = 0.25
 PHRASE_VELOCITY = 90
-PHRASE = MIDI_NOTES + MIDI_NOTES[-2::-1]  # up the scale and down again
+PHRASE = (*range(NUM_NOTES), *range(NUM_NOTES - 2, -1, -1))  # note indices: up and down again
 
 
 def register(subparsers) -> None:
@@ -31,6 +32,8 @@ def register(subparsers) -> None:
     listing.add_argument("--json", action="store_true", help="print the list as JSON")
     test = actions.add_parser("test", help="play a short phrase through the configured output")
     test.add_argument("--device", help="try this ALSA device instead of [audio] device")
+    test.add_argument("--world", choices=tuple(WORLDS),
+                      help="play in this sound world instead of [sound] world")
     test.add_argument("--audio-file", type=Path,
                       help="write the phrase to this WAV file (in real time) instead")
     for action in (listing, test):
@@ -79,17 +82,20 @@ def play_phrase(cfg: configuration.Config, args: argparse.Namespace) -> int:
     if args.audio_file:
         audio |= {"driver": "file", "audio_file": str(args.audio_file)}
     cfg = cfg.with_overrides(audio=audio)
+    world = get_world(args.world or cfg.sound.world)
     sink = make_sink(cfg)
     try:
         sink.open()
     except AudioError as e:
         raise AudioError(f"{e} (`dance2music audio list` shows the devices that open)") from None
     try:
+        sink.program(MELODY_CHANNEL, world.program)
         note_ticks = int(PHRASE_NOTE_S * sink.ticks_per_s)
         start = sink.now() + note_ticks  # a little headroom before the first onset
-        for i, midi in enumerate(PHRASE):
-            sink.note_on(start + i * note_ticks, midi, PHRASE_VELOCITY)
-            sink.note_off(start + (i + 1) * note_ticks, midi)
+        for i, note in enumerate(PHRASE):
+            midi = world.melody_midi(note)
+            sink.note_on(start + i * note_ticks, midi, PHRASE_VELOCITY, MELODY_CHANNEL)
+            sink.note_off(start + (i + 1) * note_ticks, midi, MELODY_CHANNEL)
         end = start + (len(PHRASE) + 2) * note_ticks  # let the last note ring
         while sink.now() < end:
             time.sleep(0.05)
@@ -97,5 +103,6 @@ def play_phrase(cfg: configuration.Config, args: argparse.Namespace) -> int:
         sink.close()
     a = cfg.audio
     where = a.audio_file if a.driver == "file" else f"{a.driver} {a.device}"
-    print(f"played {len(PHRASE)} notes ({len(PHRASE) * PHRASE_NOTE_S:.1f} s) through {where}")
+    print(f"played {len(PHRASE)} notes ({len(PHRASE) * PHRASE_NOTE_S:.1f} s) of the "
+          f"{world.name} world through {where}")
     return 0

@@ -9,18 +9,19 @@ from pathlib import Path
 from dance2music.composition import check_outputs, compose_sequence, write_outputs
 from dance2music.errors import Dance2MusicError, InputError
 from dance2music.media.mux import VIDEO_FORMATS
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
 from dance2music.music.grid import GRID_KINDS
 from dance2music.music.registry import COMPOSER_NAMES, composers_help
 from dance2music.pose import sequence
-from dance2music.pose.features import REPRESENTATIONS
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.performance import SoundOptions
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 from dance2music.video_composer import ALL_FORMATS, ComposeOptions, compose_video
 
 POSE_SUFFIX = ".npz"
-REPRESENTATION_HELP = ("pose vector: paper = joints normalised to the image, as in the paper "
-                       "(default); body = posture centred on the hips, independent of where "
-                       "the dancer stands")
+REPRESENTATION_HELP = ("pose vector: body = posture centred on the hips, independent of where "
+                       "the dancer stands and where the camera is (default); paper = joints "
+                       "normalised to the image, as in the paper")
 
 
 def register(sub) -> None:
@@ -37,13 +38,17 @@ def register(sub) -> None:
                    help="folder input: output formats per video (default: the video's own)")
     p.add_argument("--composer", default="beam", choices=COMPOSER_NAMES,
                    help=f"which composer (default beam). {composers_help()}")
+    p.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD_FRAMES,
+                   dest="lookahead_frames", metavar="D",
+                   help="causal composers: frames of each note's own interval seen before "
+                        f"deciding it, as the live loop does (default {DEFAULT_LOOKAHEAD_FRAMES})")
     p.add_argument("--k", type=int, default=6, help="frames per note at 30 fps (default 6 = 0.2 s)")
     p.add_argument("--grid", default="fixed", choices=GRID_KINDS,
                    help="fixed: one note per k frames (default); tempo: two notes per beat of "
                         "the dancer's tempo, on the beat, fixed while no pulse is found")
     p.add_argument("--beam", type=int, default=50, dest="beam_width", help="beam width (default 50)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random composers")
-    p.add_argument("--representation", default="paper", choices=REPRESENTATIONS,
+    p.add_argument("--representation", default=DEFAULT_REPRESENTATION, choices=REPRESENTATIONS,
                    help=REPRESENTATION_HELP)
     p.add_argument("--view", type=int, default=0, help="camera view of an AIST++ pose file")
     p.add_argument("--keep-original-audio", type=float, nargs="?", const=0.5, default=0.0,
@@ -62,7 +67,8 @@ def _options(args) -> ComposeOptions:
         raise InputError(f"--keep-original-audio: expected a level in 0..1, "
                          f"got {args.keep_original_audio}")
     return ComposeOptions(args.composer, args.k, args.beam_width, args.seed, args.representation,
-                          args.keep_original_audio, args.overlay, _sound(args), args.grid)
+                          args.keep_original_audio, args.overlay, _sound(args), args.grid,
+                          args.lookahead_frames)
 
 
 def _sound(args) -> SoundOptions:
@@ -85,7 +91,7 @@ def _run_pose_file(args) -> int:
     seq = sequence.load(args.input, view=args.view)
     try:
         composition = compose_sequence(seq, args.composer, args.k, args.beam_width, args.seed,
-                                       args.representation, args.grid)
+                                       args.representation, args.grid, args.lookahead_frames)
     except InputError as e:
         raise InputError(f"{args.input}: {e}") from None
     write_outputs(composition, args.output, sound=_sound(args))

@@ -30,11 +30,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(configuration.documented())
         return 0
     cfg = configuration.load(args.config)
-    missing = configuration.missing_paths(cfg)
-    if missing:
-        raise InputError("\n".join(f"{args.config or 'defaults'}: {m}" for m in missing))
     where = args.config or (configuration.DEFAULT_CONFIG if configuration.DEFAULT_CONFIG.exists()
                             else "no file: defaults")
+    missing = configuration.missing_paths(cfg)
+    if missing:
+        raise InputError("\n".join(f"{where}: {m}" for m in missing))
     print(f"{where}: OK", file=sys.stderr)
     sys.stdout.write(configuration.documented(cfg))
     return 0

@@ -8,9 +8,10 @@ from pathlib import Path
 from dance2music.commands.compose import REPRESENTATION_HELP
 from dance2music.commands.output import print_json
 from dance2music.evaluation import evaluate, format_table
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES
 from dance2music.music.registry import COMPOSER_NAMES, composer_names, composers_help
 from dance2music.pose import sequence
-from dance2music.pose.features import REPRESENTATIONS
+from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 
 
 def register(sub) -> None:
@@ -24,10 +25,14 @@ def register(sub) -> None:
                    help="camera view of AIST++ files (0-8, default 0); ignored for others")
     p.add_argument("--composers", metavar="NAMES",
                    help=f"comma-separated composers to compare (default all: "
-                        f"{','.join(COMPOSER_NAMES)}; online only on the paper "
-                        f"representation). {composers_help()}")
-    p.add_argument("--representation", default="paper", choices=REPRESENTATIONS,
+                        f"{','.join(COMPOSER_NAMES)}; online only on the representation it was "
+                        f"trained on). {composers_help()}")
+    p.add_argument("--representation", default=DEFAULT_REPRESENTATION, choices=REPRESENTATIONS,
                    help=REPRESENTATION_HELP)
+    p.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD_FRAMES,
+                   dest="lookahead_frames", metavar="D",
+                   help="frames of each note's own interval the causal composers see "
+                        f"(default {DEFAULT_LOOKAHEAD_FRAMES}, as the live loop)")
     p.add_argument("--k", type=int, default=6,
                    help="frames per note at 30 fps (default 6 = 0.2 s per note)")
     p.add_argument("--seed", type=int, default=0,
@@ -42,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     composers = (tuple(c.strip() for c in args.composers.split(",") if c.strip())
                  if args.composers else composer_names(args.representation))
     table = evaluate(dances, composers, k=args.k, seed=args.seed,
-                     representation=args.representation)
+                     representation=args.representation, lookahead_frames=args.lookahead_frames)
     if args.json:
         print_json(table)
     else:

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from dance2music import config as configuration
+from dance2music.sound.worlds import WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ def register(subparsers) -> None:
     p.add_argument("--duration", type=duration_s, metavar="S", help="stop after S seconds")
     p.add_argument("--mode", choices=configuration.MODES, help="mode at start")
     p.add_argument("--latency-ms", type=int, help="fixed latency L from grid to onset")
+    p.add_argument("--lookahead", type=int, metavar="D", help="frames of each note's own "
+                   "interval the composer sees ([loop] lookahead_frames)")
+    p.add_argument("--world", choices=WORLD_NAMES, help="sound world at start ([sound] world)")
+    p.add_argument("--grid", choices=("fixed", "tempo"),
+                   help="note grid: fixed 0.2 s steps, or the dancer's tempo ([loop] grid)")
     p.set_defaults(func=run)
 
 
@@ -42,13 +48,19 @@ def duration_s(text: str) -> float:
 
 def overrides(args: argparse.Namespace) -> dict[str, dict]:
     """The command line's flags as configuration keys (they override the file)."""
-    out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}}
+    out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}, "sound": {}}
     if args.source is not None:
         out["capture"]["source"] = args.source
     if args.mode is not None:
         out["loop"]["mode"] = args.mode
     if args.latency_ms is not None:
         out["loop"]["fixed_latency_ms"] = args.latency_ms
+    if args.lookahead is not None:
+        out["loop"]["lookahead_frames"] = args.lookahead
+    if args.world is not None:
+        out["sound"]["world"] = args.world
+    if args.grid is not None:
+        out["loop"]["grid"] = args.grid
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out
@@ -66,4 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     with Appliance(cfg, stopping=stopping) as appliance:
         appliance.run(args.duration)
+    if appliance.loop.source_ended:
+        # A source that ends is a failure for a service: exit 1 lets Restart=on-failure act.
+        log.error("the video source ended (capture.loop_video = false); exiting with status 1")
+        return 1
     return 0

@@ -42,7 +42,7 @@ def _settings(path: Path | None) -> configuration.HealthSettings:
         return configuration.load(path).health
     try:
         return configuration.load(None).health
-    except InputError as e:
+    except (InputError, OSError) as e:  # OSError: its folder is not searchable (mode 0750)
         log.debug("default configuration not used: %s", e)
         return configuration.HealthSettings()
 

@@ -28,7 +28,7 @@ def verdict(status: dict) -> int:
     health = status.get("health") or {}
     if not health.get("alive"):
         return DOWN
-    return HEALTHY if health.get("ready") else DEGRADED
+    return HEALTHY if health.get("ready") and not health.get("degraded") else DEGRADED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +58,16 @@ def _ms(quantiles: dict | None) -> str:
     if q.get("p50") is None:
         return "-"
     return f"{q['p50']:.0f}/{q.get('p99') or 0:.0f}"
+
+
+def _grid(status: dict) -> str:
+    if status.get("grid") != "tempo":
+        return "fixed (0.2 s notes)"
+    bpm = status.get("tempo_bpm")
+    tempo = "no tempo yet" if bpm is None else f"{bpm:.1f} BPM"
+    state = "locked" if status.get("tempo_locked") else "not locked: fixed step"
+    return (f"tempo: {tempo}, confidence {float(status.get('tempo_confidence') or 0):.2f}, "
+            f"{state}")
 
 
 def summary(status: dict, result: int) -> str:
@@ -97,6 +107,7 @@ def summary(status: dict, result: int) -> str:
         f"{status.get('deadline_misses', 0)} deadline misses",
         "  stages      " + "  ".join(f"{s} {_ms(latency.get(s))}" for s in STAGES) + " ms",
         f"  notes       {status.get('notes_played', 0)} played",
+        f"  grid        {_grid(status)}",
         f"  components  {components}",
         f"  uptime      {float(status.get('uptime_s') or 0):.0f} s"
         + (f", last iteration {health['progress_age_s']:.1f} s ago"
@@ -104,6 +115,8 @@ def summary(status: dict, result: int) -> str:
     ]
     if cpu:
         lines.append("  cpu         " + ", ".join(cpu))
+    if status.get("view_watched"):
+        lines.append("  setup page  the camera view is being watched")
     for name, digest in sorted((status.get("models") or {}).items()):
         lines.append(f"  model       {name} sha256 {str(digest)[:12]}")
     return "\n".join(lines)

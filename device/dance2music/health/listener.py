@@ -161,7 +161,10 @@ class Listener:
             self._close(conn)
 
     def _read(self, conn: _Connection) -> None:
-        data = conn.sock.recv(4096)
+        try:
+            data = conn.sock.recv(4096)
+        except BlockingIOError:  # readiness that was not (it happens): wait for the next
+            return
         if conn.answered:  # lingering: drop what still comes, close at its end
             if not data:
                 self._close(conn)

@@ -62,6 +62,11 @@ def _gauges(snap: dict):
         ("fixed_latency_ms", "dance2music_fixed_latency_seconds",
          "The fixed latency L from a note-grid boundary to its onset", 1e-3),
         ("uptime_s", "dance2music_uptime_seconds", "Seconds since the loop started", 1.0),
+        ("tempo_bpm", "dance2music_tempo_bpm", "The dancer's tempo the tempo grid follows", 1.0),
+        ("tempo_confidence", "dance2music_tempo_confidence",
+         "Confidence of the tempo tracker, 0..1", 1.0),
+        ("tempo_locked", "dance2music_tempo_locked",
+         "1 when the note grid follows the dancer's tempo", 1.0),
     ):
         if snap.get(key) is not None:
             yield GaugeMetricFamily(name, doc, value=float(snap[key]) * scale)

@@ -1,5 +1,5 @@
 """The service's HTTP face: /healthz, /readyz, /status, /metrics (read-only, GET or HEAD) and
-POST /mode.
+POST /mode and POST /sound (world, volume).
 
 Every request only reads the loop's snapshot or enqueues a validated command; a malformed or
 unauthorised request is answered 4xx and never reaches the loop. Connections are served by a
@@ -24,11 +24,12 @@ from dance2music.health.listener import LISTEN_BACKLOG, MAX_CONNECTIONS, Listene
 from dance2music.health.page import PageAnswer, SetupPage
 from dance2music.modes.commands import Command
 from dance2music.modes.table import MODE_NAMES
+from dance2music.sound.worlds import WORLD_NAMES
 
 log = logging.getLogger(__name__)
 
 GET_PATHS = ("/healthz", "/readyz", "/status", "/metrics")
-POST_PATHS = ("/mode",)
+POST_PATHS = ("/mode", "/sound")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -121,7 +122,8 @@ class HealthServer:
         health = {"alive": state.is_alive(snap, self.stall_after_s), "ready": not down,
                   "not_ready": down, "degraded": state.degraded(snap),
                   "progress_age_s": state.progress_age_s(snap)}
-        return {**snap, "health": health, "platform": self.platform_readings(), "modes": MODE_NAMES,
+        return {**snap, "health": health, "platform": self.platform_readings(),
+                "modes": MODE_NAMES, "worlds": WORLD_NAMES,
                 "view_watched": self.page is not None and self.page.view_watched}
 
     def authorised(self, client_host: str, authorization: str | None) -> bool:
@@ -197,11 +199,12 @@ class HealthServer:
         from off the box carries the token; None: not the page's to answer."""
         page = self.page
         method = "GET" if request.method == "HEAD" else request.method
-        if method == "POST" and request.path == "/login":
-            if not self.host_allowed(request.headers.get("host")):
-                raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
-            return page.login(json_body(request))
         serves = page.serves(method, request.path)
+        # A page rebound to an attacker's name would read the camera view from loopback.
+        if serves and not self.host_allowed(request.headers.get("host")):
+            raise HttpError(HTTPStatus.FORBIDDEN, "the Host header does not name this service")
+        if method == "POST" and request.path == "/login":
+            return page.login(json_body(request))
         if not page.authorised(client_host, request.headers):
             return page.refusal(request.path) if serves or page.on_lan else None
         return page.get(request.path) if serves and method == "GET" else None
@@ -217,9 +220,12 @@ class HealthServer:
         if not (self.authorised(client_host, request.headers.get("authorization")) or (
                 self.page is not None and self.page.authorised(client_host, request.headers))):
             raise HttpError(HTTPStatus.UNAUTHORIZED,
-                            "mode changes need loopback or 'Authorization: Bearer <token>'")
+                            "mode and sound changes need loopback or 'Authorization: Bearer "
+                            "<token>'")
         try:
-            command = str(Command.from_json(json_body(request)))
+            body = json_body(request)
+            command = str(Command.from_sound_json(body) if request.path == "/sound"
+                          else Command.from_json(body))
         except InputError as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
         try:

@@ -16,6 +16,8 @@ from dance2music.live.loop import LiveLoop
 from dance2music.live.stats import LiveStats
 from dance2music.modes.button import ModeButton
 from dance2music.modes.commands import CommandQueue
+from dance2music.sound.live import LiveSound
+from dance2music.sound.outputs import OutputObserver
 from dance2music.synth.fluid import SynthSettings
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 
@@ -31,14 +33,16 @@ def make_sink(cfg: Config) -> FluidSynthSink:
                       polyphony=a.polyphony),
         OutputSettings(driver=a.driver, device=a.device,
                        audio_file=Path(a.audio_file) if a.audio_file else None,
-                       period_size=a.period_size, periods=a.periods))
+                       period_size=a.period_size, periods=a.periods),
+        level=cfg.sound.level)
 
 
 def composer_factory(cfg: Config):
     """composer name (the modes table's) -> a fresh causal composer."""
     from dance2music.music.registry import make_composer
 
-    return lambda name: make_composer(name, representation=cfg.pose.representation)
+    return lambda name: make_composer(name, representation=cfg.pose.representation,
+                                      lookahead_frames=cfg.loop.lookahead_frames)
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:
@@ -68,12 +72,20 @@ class Appliance:
         self.button = ModeButton(self.commands.submit, cfg.button)
         sink = sink or make_sink(cfg)
         self.recent_notes = RecentNotes(sink.ticks_per_s)  # the setup page's piano roll
+        sound = LiveSound.from_settings(cfg.sound)
+
+        def on_mode(mode: str) -> None:
+            self.button.show(mode)
+            sound.state("mode", mode)
+
         self.loop = LiveLoop(
             lambda: CaptureThread(source, cfg.capture.reopen_max_backoff_s).start(), estimator,
             sink, composer_for or composer_factory(cfg), cfg.loop, self.stats,
             self.commands, presence_threshold=cfg.pose.presence_threshold,
             representation=cfg.pose.representation, audio_retry_s=cfg.audio.retry_s,
-            on_mode=self.button.show, stopping=stopping, observers=[self.recent_notes])
+            on_mode=on_mode, stopping=stopping, sound=sound,
+            observers=[self.recent_notes,
+                       OutputObserver(sound.outputs, lambda tick: self.loop.audio.mono_at(tick))])
         self._health = self._heartbeat = None
 
     def _start_health(self) -> None:

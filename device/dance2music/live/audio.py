@@ -1,6 +1,7 @@
 """The audio output as the loop sees it: opened, retried with backoff when it fails, declared
-dead when its clock stands still, and the map between its clock (samples rendered) and the
-monotonic clock that stamps camera frames."""
+dead when its clock stands still, reported (not reopened) while it plays but cannot keep what
+it plays, and the map between its clock (samples rendered) and the monotonic clock that
+stamps camera frames."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class AudioOutput:
                 self.sink.close()
                 return False
             self._map.observe(tick, now_ns)
+            self._playing_with(self.sink.output_error)
             return True
         now_ns = self.clock.monotonic_ns()
         if now_ns < self._next_try_ns:
@@ -72,6 +74,13 @@ class AudioOutput:
         self._map.observe(self._last_tick, self._last_tick_ns)
         return True
 
+    def _playing_with(self, error: str | None) -> None:
+        """An output that plays but cannot keep what it plays (a full disk) is reported, not
+        reopened: the sink retries writing on its own while the music goes on."""
+        if error != self.error:
+            self.error = error
+            self.on_state(error is None, error)
+
     def _failed(self, error: str, now_ns: int) -> None:
         if error != self.error:
             log.error("%s; retrying (every %.1f s at most)", error, self.max_retry_s)
@@ -83,6 +92,10 @@ class AudioOutput:
     def tick_at(self, mono_ns: int) -> int:
         """The audio tick at a monotonic instant (a frame's capture time)."""
         return self._map.tick_at(mono_ns)
+
+    def mono_at(self, tick: int) -> int:
+        """The monotonic instant an audio tick sounds (for outputs beside the speaker)."""
+        return self._map.mono_at(tick)
 
     def ticks(self, ms: float) -> int:
         return int(round(ms * self.sink.ticks_per_s / 1000))

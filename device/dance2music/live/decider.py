@@ -14,19 +14,14 @@ from collections.abc import Callable
 import numpy as np
 
 from dance2music.errors import Dance2MusicError
-from dance2music.live.grid import NoteSlot
-from dance2music.live.history import PoseGrid
+from dance2music.live.grid import NoteSlot, Timeline
+from dance2music.live.tempo_grid import TempoTimeline
 from dance2music.live.seams import Clock, LiveComposer, NoteEvent
 from dance2music.modes.table import REPLAY, Mode
 from dance2music.music.replay import ReplayComposer
 from dance2music.music.scale import FIRST_NOTE
 
 log = logging.getLogger(__name__)
-
-
-def lookahead_frames(composer: LiveComposer | None) -> int:
-    """The composer's lookahead d (frames past the boundary it sees); 0 for those without."""
-    return int(getattr(composer, "lookahead_frames", 0) or 0)
 
 
 class Decider:
@@ -84,14 +79,16 @@ class Decider:
 
     @property
     def lookahead_frames(self) -> int:
-        return lookahead_frames(self.composer)
+        """The composer's lookahead d (0 in replay and standby)."""
+        return self.composer.lookahead_frames if self.composer is not None else 0
 
     # -- notes ------------------------------------------------------------------------------
     def end_segment(self) -> None:
         self.segment_start = None
         self.notes.clear()
 
-    def decide(self, slot: NoteSlot, poses: PoseGrid) -> tuple[int | None, int | None]:
+    def decide(self, slot: NoteSlot, timeline: Timeline | TempoTimeline
+               ) -> tuple[int | None, int | None]:
         """(note index for the slot or None for silence, the composer's own decision)."""
         if self._mode is not None and self._mode.name == REPLAY:
             return self.replay.next_note(), None
@@ -100,10 +97,9 @@ class Decider:
         if self.segment_start is None:  # someone appeared: a segment starts
             self.composer.reset()
             return FIRST_NOTE, None
-        t = slot.n - self.segment_start
-        frames = min(self.composer.history_frames + self.lookahead_frames,
-                     t * self.k + self.lookahead_frames)
-        recent = poses.window(slot.frames_needed, frames)
+        # The composer's own slicer, as offline: nothing from before the segment began.
+        start, end = self.composer.frame_span(slot.n, first=self.segment_start * self.k)
+        recent = timeline.composer_poses(slot, end - start)
         start_ns = self.clock.monotonic_ns()
         note = int(self.composer.decide(recent, np.fromiter(self.notes, dtype=np.int64)))
         self.stats.latency("compose", (self.clock.monotonic_ns() - start_ns) / 1e6)

@@ -99,6 +99,10 @@ class Timeline:
             self.n += 1
             yield slot
 
+    def composer_poses(self, slot: NoteSlot, frames: int) -> np.ndarray:
+        """What the composer reads for `slot`: the last `frames` pose slots it may see."""
+        return self.poses.window(slot.frames_needed, frames)
+
     def recorded(self, seconds: float) -> np.ndarray:
         """The last `seconds` of pose vectors (the replay mode's dance)."""
         return self.poses.window(self.poses.filled, int(seconds * GRID_FPS))

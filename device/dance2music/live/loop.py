@@ -16,21 +16,27 @@ import numpy as np
 from dance2music.config import LoopSettings
 from dance2music.live.audio import AudioOutput
 from dance2music.live.decider import Decider
-from dance2music.live.grid import NoteSlot, Timeline
+from dance2music.live.grid import GRID_FPS, NoteSlot, Timeline
 from dance2music.live.perception import Perception
 from dance2music.live.presence import Presence
 from dance2music.live.scheduler import NoteScheduler
+from dance2music.live.tempo_grid import TempoTimeline
 from dance2music.live.seams import (Clock, FrameFeed, LiveComposer, MonotonicClock, NoteObserver,
                                     NoteSink, PoseEstimator)
-from dance2music.modes.commands import Command, CommandQueue
+from dance2music.modes.commands import SOUND_VERBS, Command, CommandQueue
 from dance2music.modes.machine import ModeMachine
-from dance2music.modes.table import CUE_STEP_S, CUE_VELOCITY, MODES, REPLAY
+from dance2music.modes.table import CUE_STEP_S, CUE_TAIL_S, CUE_VELOCITY, MODES, REPLAY
 from dance2music.music.composer import DEFAULT_K
+from dance2music.sound.live import LiveSound
+from dance2music.sound.movement import BEAT_DELAY_FRAMES, interval_motion
+from dance2music.sound.worlds import MELODY_CHANNEL, WORLD_NAMES
+from dance2music.synth.sequencer import CUE_CHANNEL
 
 log = logging.getLogger(__name__)
 
 FRAME_WAIT_S = 0.02
 IDLE_WAIT_S = 0.2  # standby: how long a step waits for a command
+MOTION_CONTEXT_FRAMES = 1 + 2 * BEAT_DELAY_FRAMES  # before an interval, for speeds and beats
 
 
 class LiveLoop:
@@ -41,7 +47,7 @@ class LiveLoop:
                  audio_retry_s: float = 2.0, clock: Clock | None = None,
                  observers: Sequence[NoteObserver] = (),
                  on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K,
-                 stopping: threading.Event | None = None):
+                 stopping: threading.Event | None = None, sound: LiveSound | None = None):
         self.open_feed, self.sink, self.settings = open_feed, sink, settings
         self.stats, self.commands, self.on_mode, self.k = stats, commands, on_mode, k
         self.clock = clock or MonotonicClock()
@@ -51,7 +57,8 @@ class LiveLoop:
         self.perception = Perception(estimator, representation, presence_threshold, stats,
                                      self.clock)
         self.decider = Decider(composer_for, stats, self.clock, k)
-        self.scheduler = NoteScheduler(sink, stats, [*observers, self.decider.record])
+        self.sound = sound or LiveSound()  # default: the paper's piano melody
+        self.scheduler = NoteScheduler(sink, stats, [*observers, self.decider.record], self.sound)
         self.presence = Presence(self.audio.ticks(settings.absent_s * 1000),
                                  self.audio.ticks(settings.fade_ms))
         self.idle_wait_s = IDLE_WAIT_S
@@ -60,6 +67,7 @@ class LiveLoop:
         self._generation = 0  # the audio clock the timeline lies on
         self._cue_end_tick = 0  # no note before this onset: a cue is playing
         self._stop = stopping or threading.Event()  # set: the loop ends at its next step
+        self.source_ended = False  # run() ended because the video did (no loop_video)
 
     def stop(self) -> None:
         """Ask the loop to end (signal handlers, other threads)."""
@@ -74,7 +82,7 @@ class LiveLoop:
                 if end_ns is not None and self.clock.monotonic_ns() >= end_ns:
                     break
                 if self.feed is not None and self.feed.ended:
-                    log.info("the video ended")
+                    self.source_ended = True
                     break
         finally:
             self.close()
@@ -86,6 +94,8 @@ class LiveLoop:
         if audio and self._generation != self.audio.generation:
             self._generation = self.audio.generation  # a new synth: a new clock
             self.scheduler.forget()
+            self.sound.apply_to(self.sink)
+            self._show_sound()
             self.timeline = None
         if self.feed is None:  # standby: wait for a command
             command = self.commands.wait(self.idle_wait_s) if self.idle_wait_s else None
@@ -99,9 +109,41 @@ class LiveLoop:
 
     def _apply(self, commands: list[Command]) -> None:
         for command in commands:
+            if command.verb in SOUND_VERBS:
+                self._sound_command(command)
+                continue
             new = self.machine.apply(command.verb, command.mode)
             if new is not None:
                 self.enter(new, cue=True)
+
+    def _sound_command(self, command: Command) -> None:
+        """'world NAME|next': the new world announces itself with its cue on its own
+        instrument; 'volume ...': from the next audio block, kept across restarts."""
+        if command.verb == "volume":
+            self.sound.set_volume(*command.volume)
+            if self.sink.is_open:
+                self.sound.apply_to(self.sink)
+        else:
+            start = self._cut() if self.sink.is_open else None  # the old world's voices
+            self.sound.set_world(command.sound)
+            if start is not None:
+                self.sound.apply_to(self.sink)
+                self._cue(start, self.sound.cue(), MELODY_CHANNEL)
+        self._show_sound()
+
+    def _cut(self) -> int:
+        """End the music (after what is already scheduled); returns the tick it ends at."""
+        return self.scheduler.cut(self.sink.now() + self.audio.ticks(
+            self.settings.fixed_latency_ms))
+
+    def _cue(self, start: int, notes: tuple[int, ...], channel: int = CUE_CHANNEL) -> None:
+        """A motif from `start`; the music resumes after it and its tail."""
+        step = self.audio.ticks(CUE_STEP_S * 1000)
+        self.scheduler.cue(start, notes, step, CUE_VELOCITY, channel)
+        self._cue_end_tick = start + len(notes) * step + self.audio.ticks(CUE_TAIL_S * 1000)
+
+    def _show_sound(self) -> None:
+        self.stats.set_sound(self.sound.world.name, WORLD_NAMES, self.sound.volume_db)
 
     def enter(self, name: str, cue: bool) -> None:
         """Start a mode: its cue, a fresh composer (or the replay), the camera on or closed."""
@@ -110,12 +152,9 @@ class LiveLoop:
         self.stats.set_mode(name)
         self.on_mode(name)
         if self.sink.is_open:
-            start = self.scheduler.cut(self.sink.now() + self.audio.ticks(
-                self.settings.fixed_latency_ms))
+            start = self._cut()
             if cue:
-                self.scheduler.cue(start, mode.cue, self.audio.ticks(CUE_STEP_S * 1000),
-                                   CUE_VELOCITY)
-                self._cue_end_tick = start + self.audio.ticks(mode.cue_length_s * 1000)
+                self._cue(start, mode.cue)
         if not mode.makes_music:
             return self._standby()
         recorded = np.empty((0, 36))
@@ -144,9 +183,7 @@ class LiveLoop:
         self.stats.set_frames_dropped(self.feed.dropped)
         self.stats.component("camera", self.feed.error is None, self.feed.error)
         if audio and self.timeline is None:
-            self.timeline = Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
-                                     self.settings.fixed_latency_ms,
-                                     self.decider.lookahead_frames, self.settings.replay_s)
+            self.timeline = self._new_timeline()
             self.presence.forget()
             self.decider.end_segment()
         if frame is None or self.timeline is None:
@@ -158,7 +195,20 @@ class LiveLoop:
                 self.presence.seen(tick)
             self.timeline.poses.add(tick, seen.vector)
 
+    def _new_timeline(self) -> Timeline | TempoTimeline:
+        """The note grid on the audio clock: fixed, or following the dancer's tempo (composers
+        with a lookahead keep the fixed grid: their lookahead is in fixed frames)."""
+        if self.settings.grid == "tempo" and self.decider.lookahead_frames == 0:
+            return TempoTimeline(self.sink.now(), self.sink.ticks_per_s, self.k,
+                                 self.settings.fixed_latency_ms, self.settings.replay_s)
+        return Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
+                        self.settings.fixed_latency_ms, self.decider.lookahead_frames,
+                        self.settings.replay_s)
+
     def _boundary(self, slot: NoteSlot) -> None:
+        if isinstance(self.timeline, TempoTimeline):
+            e = self.timeline.estimate
+            self.stats.set_tempo(None if np.isnan(e.bpm) else e.bpm, e.confidence, e.locked)
         if slot.onset_tick < self._cue_end_tick or self.presence.quiet_at(slot.onset_tick):
             return  # a cue or a fade is playing
         if self.sink.now() >= slot.send_by_tick:  # too late even to decide
@@ -170,14 +220,26 @@ class LiveLoop:
                 self.scheduler.fade(slot, self.presence.fade_ticks)
                 self.presence.fade_from(slot.onset_tick)
             return self.decider.end_segment()
-        note, decided = self.decider.decide(slot, self.timeline.poses)
+        note, decided = self.decider.decide(slot, self.timeline)
         if note is None:
             return
-        event = self.scheduler.play(slot, note, decided)
+        motion = self._motion(slot)
+        event = self.scheduler.play(slot, note, decided, motion)
+        self.sound.motion(motion)
         if not event.missed and slot.frames_needed > 0:
             captured = self.timeline.poses.frame_tick(slot.frames_needed - 1)
             self.stats.latency("end_to_end", (slot.onset_tick - captured) * 1000
                                / self.sink.ticks_per_s)
+
+    def _motion(self, slot: NoteSlot):
+        """The movement of the note's interval (the k slots before its decision point), for
+        its velocity and chord."""
+        poses = self.timeline.poses
+        end = min(slot.frames_needed, poses.filled)
+        recent = poses.window(end, self.k + MOTION_CONTEXT_FRAMES)
+        if len(recent) < 2:
+            return None
+        return interval_motion(recent, max(0, len(recent) - self.k), len(recent), GRID_FPS)
 
     def close(self) -> None:
         if self.feed is not None:
@@ -185,3 +247,4 @@ class LiveLoop:
             self.feed = None
         self.audio.close()
         self.decider.close()
+        self.sound.close()

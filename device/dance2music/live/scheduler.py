@@ -12,39 +12,49 @@ import logging
 
 from dance2music.live.grid import NoteSlot
 from dance2music.live.seams import NoteEvent, NoteObserver, NoteSink
-from dance2music.music.scale import MIDI_NOTES
-from dance2music.synth.fluid import PIANO_CHANNEL
+from dance2music.sound.live import LiveSound
+from dance2music.sound.movement import IntervalMotion
+from dance2music.sound.worlds import MELODY_CHANNEL
 from dance2music.synth.sequencer import CUE_CHANNEL
 
 log = logging.getLogger(__name__)
 
-VELOCITY = 100
-
 
 class NoteScheduler:
-    def __init__(self, sink: NoteSink, stats, observers: list[NoteObserver]):
+    """Plays the note indices through the current world's arranger (melody, its layers and
+    the accompaniment, velocities from the dance); observers see each boundary ("note") and
+    every event sent ("voice": velocity 0 ends a note)."""
+
+    def __init__(self, sink: NoteSink, stats, observers: list[NoteObserver],
+                 sound: LiveSound | None = None):
         self.sink = sink
         self.stats = stats
         self.observers = observers
-        self.current: int | None = None  # note index sounding on the piano; None: silence
+        self.sound = sound or LiveSound()
+        self.current: int | None = None  # note index of the melody; None: silence
         self._last_slot: NoteSlot | None = None  # of the latest note event
 
     def _emit(self, event: NoteEvent) -> None:
         for observer in self.observers:
             observer(event)
 
-    def play(self, slot: NoteSlot, note: int, decided: int | None) -> NoteEvent:
+    def play(self, slot: NoteSlot, note: int, decided: int | None,
+             motion: IntervalMotion | None = None) -> NoteEvent:
         """Play `note` (an index) from the slot's onset: struck if another note sounds, held
-        if it is the same; a miss if it is too late to send."""
+        if it is the same; a miss if it is too late to send. `motion`: the interval's, for
+        the velocity and the chords."""
         onset = slot.onset_tick
+        arranger = self.sound.arranger
         with self.sink.render_lock():
             now = self.sink.now()
             in_time = now < slot.send_by_tick
             struck = in_time and note != self.current
-            if struck:
-                if self.current is not None:
-                    self.sink.note_off(onset, MIDI_NOTES[self.current], PIANO_CHANNEL)
-                self.sink.note_on(onset, MIDI_NOTES[note], VELOCITY, PIANO_CHANNEL)
+            events = arranger.step(slot.n, note, motion) if in_time else []
+            for e in events:
+                if e.is_on:
+                    self.sink.note_on(onset, e.midi, e.velocity, e.channel)
+                else:
+                    self.sink.note_off(onset, e.midi, e.channel)
         self.stats.latency("schedule", (now - slot.boundary_tick) * 1000 / self.sink.ticks_per_s)
         if not in_time:
             return self.miss(slot, decided, now)
@@ -52,8 +62,12 @@ class NoteScheduler:
             self.stats.note_played()
         self.current, self._last_slot = note, slot
         event = NoteEvent("note", slot.n, slot.boundary_tick, onset, decided, note, struck,
-                          False, MIDI_NOTES[note], VELOCITY, PIANO_CHANNEL)
+                          False, arranger.world.melody_midi(note), arranger.last_velocity,
+                          MELODY_CHANNEL)
         self._emit(event)
+        for e in events:
+            self._emit(NoteEvent("voice", slot.n, slot.boundary_tick, onset, None, None,
+                                 e.is_on, False, e.midi, e.velocity, e.channel))
         return event
 
     def miss(self, slot: NoteSlot, decided: int | None, now_tick: int | None = None
@@ -65,8 +79,10 @@ class NoteScheduler:
                   (now - slot.send_by_tick) * 1000 / self.sink.ticks_per_s)
         held, self._last_slot = self.current, slot
         event = NoteEvent("note", slot.n, slot.boundary_tick, slot.onset_tick, decided, held,
-                          False, True, None if held is None else MIDI_NOTES[held],
-                          VELOCITY if held is not None else 0, PIANO_CHANNEL)
+                          False, True,
+                          None if held is None else self.sound.world.melody_midi(held),
+                          self.sound.arranger.last_velocity if held is not None else 0,
+                          MELODY_CHANNEL)
         self._emit(event)
         return event
 
@@ -77,28 +93,33 @@ class NoteScheduler:
         last = self._last_slot
         if last is not None and last.onset_tick >= tick:
             tick = last.next_onset_tick
-        if self.current is not None and self.sink.is_open:
-            self.sink.note_off(tick, MIDI_NOTES[self.current], PIANO_CHANNEL)
+        offs = self.sound.arranger.finish()
+        if self.sink.is_open:
+            for e in offs:
+                self.sink.note_off(tick, e.midi, e.channel)
         self.current = None
         return tick
 
     def fade(self, slot: NoteSlot, fade_ticks: int) -> None:
         """Fade the piano to silence from the slot's onset over `fade_ticks`."""
         self.sink.fade_out(slot.onset_tick, fade_ticks)
+        self.sound.arranger.finish()  # the fade cuts every voice
         self.current = None
         self._emit(NoteEvent("fade", slot.n, slot.boundary_tick, slot.onset_tick, None, None,
                              False, False))
 
-    def cue(self, start_tick: int, notes: tuple[int, ...], step_ticks: int, velocity: int
-            ) -> None:
-        """A mode's motif on the cue channel from `start_tick`, one note per step."""
+    def cue(self, start_tick: int, notes: tuple[int, ...], step_ticks: int, velocity: int,
+            channel: int = CUE_CHANNEL) -> None:
+        """A motif from `start_tick`, one note per step: a mode's on the cue channel, a
+        world's on its own melody instrument."""
         for i, midi in enumerate(notes):
             on = start_tick + i * step_ticks
-            self.sink.note_on(on, midi, velocity, CUE_CHANNEL)
-            self.sink.note_off(on + step_ticks, midi, CUE_CHANNEL)
+            self.sink.note_on(on, midi, velocity, channel)
+            self.sink.note_off(on + step_ticks, midi, channel)
             self._emit(NoteEvent("cue", i, start_tick, on, None, None, True, False, midi,
-                                 velocity, CUE_CHANNEL))
+                                 velocity, channel))
 
     def forget(self) -> None:
         """A new audio clock: nothing scheduled on the old one sounds any more."""
+        self.sound.arranger.finish()
         self.current = self._last_slot = None

@@ -45,6 +45,11 @@ class NoteSink(Protocol):
     @property
     def is_open(self) -> bool: ...
 
+    @property
+    def output_error(self) -> str | None:
+        """Why the open output is not keeping what it plays (a file on a full disk), while
+        the music and the clock go on; None when all is well."""
+
     def open(self) -> None: ...
 
     def now(self) -> int: ...
@@ -75,15 +80,15 @@ class FrameFeed(Protocol):
 
 
 class LiveComposer(Protocol):
-    """A causal composer as the loop uses it. `lookahead_frames` (d, 0 when a composer has
-    none): note n is decided from frames up to n*k + d - 1, so it waits d frames past its
-    boundary."""
+    """A causal composer (music.composer.CausalComposer) as the loop uses it.
+    `lookahead_frames` (d): note n is decided from frames up to n*k + d - 1, so the loop waits
+    d frames past its boundary; `frame_span` is the one slicer live and offline share."""
 
     k: int
     history_notes: int
+    lookahead_frames: int
 
-    @property
-    def history_frames(self) -> int: ...
+    def frame_span(self, n: int, first: int = 0) -> tuple[int, int]: ...
 
     def reset(self) -> None: ...
 

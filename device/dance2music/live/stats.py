@@ -52,6 +52,11 @@ class Snapshot:
     models: dict[str, str]  # file -> sha256
     components: dict[str, ComponentState]
     last_progress_s: float | None  # monotonic time of the loop's last completed step
+    sound: dict  # {"world", "worlds", "volume_db"} once the loop plays (sound.live)
+    grid: str = "fixed"  # the note grid: fixed or tempo
+    tempo_bpm: float | None = None  # the tempo grid's tempo (None: no estimate yet)
+    tempo_confidence: float = 0.0  # 0..1
+    tempo_locked: bool = False  # the grid follows the tempo (else the fixed step)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -75,7 +80,9 @@ class LiveStats:
         self._deadline_misses = 0
         self._notes_played = 0
         self._person_present = False
+        self._sound: dict = {}
         self._last_progress_ns: int | None = None
+        self._tempo: dict = {"grid": "fixed"}
 
     def frame(self, timestamp_ns: int) -> None:
         with self._lock:
@@ -110,6 +117,17 @@ class LiveStats:
     def set_person_present(self, present: bool) -> None:
         with self._lock:
             self._person_present = bool(present)
+
+    def set_sound(self, world: str, worlds: tuple[str, ...], volume_db: float) -> None:
+        with self._lock:
+            self._sound = {"world": world, "worlds": list(worlds), "volume_db": volume_db}
+
+    def set_tempo(self, bpm: float | None, confidence: float, locked: bool) -> None:
+        """The tempo grid's tracker at the latest boundary."""
+        with self._lock:
+            self._tempo = {"grid": "tempo", "tempo_confidence": round(float(confidence), 3),
+                           "tempo_locked": bool(locked),
+                           "tempo_bpm": None if bpm is None else round(float(bpm), 2)}
 
     def note_played(self) -> None:
         with self._lock:
@@ -153,6 +171,8 @@ class LiveStats:
                 components=dict(self._components),
                 last_progress_s=(None if self._last_progress_ns is None
                                  else self._last_progress_ns / 1e9),
+                sound=dict(self._sound),
+                **self._tempo,
             )
 
     def snapshot(self) -> dict:

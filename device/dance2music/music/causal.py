@@ -1,9 +1,10 @@
 """Causal composers: each note decided from the past alone, so they can play live.
 
-- greedy: the note that maximises the local-window correlation, assuming the last pose holds
-  over the coming interval (a strong non-learned online reference);
-- baseline: the paper's: a random note when the poses at the two ends of the last interval are
-  less similar than a threshold (the 80th percentile over training dances), else hold;
+- greedy: the note that maximises the local-window correlation, the coming interval made of
+  the frames of it already seen (lookahead) and the last of them held (a strong non-learned
+  online reference);
+- baseline: the paper's: a random note when the poses k-1 frames apart ending on the last frame
+  seen are less similar than a threshold (the 80th percentile over training dances), else hold;
 - random and constant: the trivial references of the evaluation tables.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from dance2music.errors import ModelError
-from dance2music.music.composer import DEFAULT_K, DEFAULT_WINDOW, CausalComposer
+from dance2music.music.composer import (DEFAULT_K, DEFAULT_WINDOW, CausalComposer,
+                                        check_lookahead, with_coming_interval)
 from dance2music.music.scale import FIRST_NOTE, NUM_NOTES
 from dance2music.music.similarity import ExactWindow, unit_rows
 
@@ -25,13 +27,14 @@ _CANDIDATES = np.arange(NUM_NOTES)
 class GreedyComposer(CausalComposer):
     name = "greedy"
 
-    def __init__(self, k: int = DEFAULT_K, window: int = DEFAULT_WINDOW):
+    def __init__(self, k: int = DEFAULT_K, window: int = DEFAULT_WINDOW, lookahead_frames: int = 0):
         self.k = k
         self.history_notes = window - 1  # the window is these notes plus the candidate
+        self.lookahead_frames = check_lookahead(lookahead_frames, k)
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
-        return int(np.argmax(self.window_correlations(recent, np.repeat(recent[-1:], self.k, 0),
-                                                      notes)))
+        filled = with_coming_interval(recent, self.lookahead_frames, self.k)
+        return int(np.argmax(self.window_correlations(filled[:-self.k], filled[-self.k:], notes)))
 
     def window_correlations(self, recent: np.ndarray, coming: np.ndarray, notes: np.ndarray
                             ) -> np.ndarray:
@@ -47,9 +50,10 @@ class GreedyComposer(CausalComposer):
 
 
 class _Seeded(CausalComposer):
-    def __init__(self, k: int = DEFAULT_K, seed: int = 0):
+    def __init__(self, k: int = DEFAULT_K, seed: int = 0, lookahead_frames: int = 0):
         self.k = k
         self.seed = seed
+        self.lookahead_frames = check_lookahead(lookahead_frames, k)
         self.reset()
 
     def reset(self) -> None:
@@ -67,9 +71,10 @@ class BaselineComposer(_Seeded):
     name = "baseline"
     history_notes = 1
 
-    def __init__(self, threshold: float, k: int = DEFAULT_K, seed: int = 0):
+    def __init__(self, threshold: float, k: int = DEFAULT_K, seed: int = 0,
+                 lookahead_frames: int = 0):
         self.threshold = threshold
-        super().__init__(k, seed)
+        super().__init__(k, seed, lookahead_frames)
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
         if interval_similarity(recent[-self.k:], self.k)[0] < self.threshold:

@@ -12,6 +12,9 @@ from dance2music.music.scale import FIRST_NOTE
 
 DEFAULT_K = 6  # frames per note: 0.2 s at 30 fps
 DEFAULT_WINDOW = 10  # notes of local history (60 frames)
+# Frames of a note's own interval seen before deciding it (67 ms at 30 fps, inside the default
+# fixed latency of 100 ms): README, the lookahead table.
+DEFAULT_LOOKAHEAD_FRAMES = 2
 
 
 def check_dance(vectors: np.ndarray, k: int) -> np.ndarray:
@@ -40,23 +43,63 @@ class Composer(abc.ABC):
         """(T, dim) pose vectors -> (T // k,) note indices, the first one FIRST_NOTE."""
 
 
+def check_lookahead(lookahead_frames: int, k: int) -> int:
+    if not isinstance(lookahead_frames, int | np.integer) or not 0 <= lookahead_frames <= k:
+        raise InputError(f"lookahead_frames: expected an integer from 0 to k={k} (frames of the "
+                         f"coming interval seen before deciding), got {lookahead_frames!r}")
+    return int(lookahead_frames)
+
+
+def with_coming_interval(recent: np.ndarray, lookahead_frames: int, k: int) -> np.ndarray:
+    """`recent` ends `lookahead_frames` into the coming interval: complete that interval with its
+    last frame held (with no lookahead, the last pose before the boundary holds)."""
+    return np.concatenate([recent, np.repeat(recent[-1:], k - lookahead_frames, axis=0)])
+
+
+def decision_span(n: int, k: int, history_frames: int, lookahead_frames: int, first: int = 0
+                  ) -> tuple[int, int]:
+    """Frames [start, end) note n's decision sees: up to history_frames before n*k (none before
+    `first`, where the dance or the segment began) and frames n*k .. n*k+d-1."""
+    boundary = n * k
+    return max(first, boundary - history_frames), boundary + lookahead_frames
+
+
+def decision_frames(vectors: np.ndarray, n: int, k: int, history_frames: int,
+                    lookahead_frames: int) -> np.ndarray:
+    """The frames of a whole dance that note n's decision sees."""
+    return vectors[slice(*decision_span(n, k, history_frames, lookahead_frames))]
+
+
 class CausalComposer(Composer):
-    """Decides note t (played over frames [t*k, (t+1)*k)) from frames before t*k and notes
-    before t. The live loop calls `decide` at every grid boundary; `compose` replays a dance."""
+    """Decides note n (played over frames [n*k, (n+1)*k)) from the notes before n, the frames
+    before n*k and the first `lookahead_frames` (d) frames of its own interval: they arrive within
+    the fixed latency, before the note sounds. The live loop and `follow` (offline) both take the
+    frames a decision sees from `frame_span`, so they decide alike on the same frames."""
 
     history_notes: int = DEFAULT_WINDOW
+    lookahead_frames: int = 0
 
     @property
     def history_frames(self) -> int:
+        """Frames before the boundary a decision sees."""
         return self.history_notes * self.k
+
+    def frame_span(self, n: int, first: int = 0) -> tuple[int, int]:
+        """Frames [start, end) note n's decision sees (decision_span): the live loop waits for
+        frame end - 1, or holds the last one that came when the deadline is near."""
+        return decision_span(n, self.k, self.history_frames, self.lookahead_frames, first)
+
+    def history(self, vectors: np.ndarray, n: int) -> np.ndarray:
+        """The pose vectors note n's decision sees in a whole dance."""
+        return decision_frames(vectors, n, self.k, self.history_frames, self.lookahead_frames)
 
     def reset(self) -> None:
         """Forget any state (random generators restart from their seed)."""
 
     @abc.abstractmethod
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
-        """`recent`: the last (at most history_frames) pose vectors before the note, ending on
-        a note boundary; `notes`: the last (at most history_notes) notes. Returns the next."""
+        """`recent`: the frames of `frame_span` (they end lookahead_frames after the note's
+        boundary); `notes`: the last (at most history_notes) notes. Returns the next note."""
 
     def compose(self, vectors: np.ndarray) -> np.ndarray:
         return self.follow(check_dance(vectors, self.k))
@@ -70,7 +113,6 @@ class CausalComposer(Composer):
         notes[0] = FIRST_NOTE
         history = notes if forced is None else np.asarray(forced)
         for t in range(1, n):
-            end = t * self.k
-            recent = vectors[max(0, end - self.history_frames):end]
-            notes[t] = self.decide(recent, history[max(0, t - self.history_notes):t])
+            notes[t] = self.decide(self.history(vectors, t),
+                                   history[max(0, t - self.history_notes):t])
         return notes

@@ -57,7 +57,7 @@ class GridFollower:
 
 
 @dataclasses.dataclass(frozen=True)
-class NoteGrid:
+class NoteTimes:
     """Boundaries of n notes (n + 1 times in seconds) and, per note, the tempo it followed
     (nan where the grid fell back to the fixed step) and the tracker's confidence."""
 
@@ -96,14 +96,14 @@ class NoteGrid:
         return np.where(idx < len(self), idx, -1)
 
 
-def fixed_grid(num_frames: int, settings: GridSettings = GridSettings()) -> NoteGrid:
+def fixed_grid(num_frames: int, settings: GridSettings = GridSettings()) -> NoteTimes:
     n = num_frames // settings.k
     boundaries = np.arange(n + 1) * settings.fixed_step_s  # as i * step everywhere else
-    return NoteGrid(boundaries, np.full(n, np.nan), np.zeros(n))
+    return NoteTimes(boundaries, np.full(n, np.nan), np.zeros(n))
 
 
 def tempo_grid(vectors: np.ndarray, settings: GridSettings = GridSettings(),
-               tracker: TempoTracker | None = None) -> NoteGrid:
+               tracker: TempoTracker | None = None) -> NoteTimes:
     """The grid a live run would lay over this dance: the tracker sees each frame before its
     time, and at every boundary the follower places the next one. Notes end within the dance."""
     tracker = tracker or TempoTracker(TempoSettings(fps=settings.fps))
@@ -125,11 +125,11 @@ def tempo_grid(vectors: np.ndarray, settings: GridSettings = GridSettings(),
         boundaries.append(nxt)
         bpm.append(estimate.bpm if estimate.locked else np.nan)
         confidence.append(estimate.confidence)
-    return NoteGrid(np.array(boundaries), np.array(bpm), np.array(confidence))
+    return NoteTimes(np.array(boundaries), np.array(bpm), np.array(confidence))
 
 
 def make_grid(kind: GridKind, vectors: np.ndarray, settings: GridSettings = GridSettings()
-              ) -> NoteGrid:
+              ) -> NoteTimes:
     if kind == "fixed":
         return fixed_grid(len(vectors), settings)
     if kind == "tempo":
@@ -137,7 +137,7 @@ def make_grid(kind: GridKind, vectors: np.ndarray, settings: GridSettings = Grid
     raise InputError(f"grid: expected one of {', '.join(GRID_KINDS)}, got {kind!r}")
 
 
-def warp(vectors: np.ndarray, grid: NoteGrid, k: int, fps: float) -> np.ndarray:
+def warp(vectors: np.ndarray, grid: NoteTimes, k: int, fps: float) -> np.ndarray:
     """(T, dim) poses at fps -> (len(grid) * k, dim): k poses per note at evenly spaced times
     within it, each the latest frame at or before its time (what a live camera has)."""
     starts, ends = grid.boundaries_s[:-1], grid.boundaries_s[1:]

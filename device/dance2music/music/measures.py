@@ -35,7 +35,8 @@ def local_correlation(vectors: np.ndarray, notes: np.ndarray, k: int,
 def next_note_accuracy(composer: CausalComposer, vectors: np.ndarray,
                        reference: np.ndarray) -> float:
     """Teacher forcing: the fraction of notes t >= 1 for which the composer, given the
-    reference's own notes before t and the frames before t*k, picks the reference's note t."""
+    reference's own notes before t and the frames its frame_span gives, picks the reference's
+    note t."""
     reference = np.asarray(reference)
     predicted = composer.follow(vectors, forced=reference)
     return float(np.mean(predicted[1:] == reference[1: len(predicted)]))

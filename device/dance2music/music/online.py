@@ -10,13 +10,14 @@ import onnxruntime as ort
 
 from dance2music.artefacts import load_manifest, model_dir, verified
 from dance2music.errors import InputError, ModelError
-from dance2music.music.composer import DEFAULT_K, CausalComposer
-from dance2music.music.online_features import HISTORY, SIZE, note_history, similarity_image
+from dance2music.music.composer import DEFAULT_K, CausalComposer, check_lookahead
+from dance2music.music.online_features import HISTORY, SIZE, decision_image, note_history
 
 MANIFEST = "note_classifier.json"
 VARIANTS = ("int8", "fp32")
 # name -> (element type, shape without the batch axis)
-INPUTS = {"image": ("tensor(float)", (1, SIZE, SIZE)), "history": ("tensor(int64)", (HISTORY,))}
+INPUTS = {"image": ("tensor(float)", (1, SIZE, SIZE)), "history": ("tensor(int64)", (HISTORY,)),
+          "lookahead": ("tensor(int64)", (1,))}
 
 
 def cpu_session(path: Path) -> ort.InferenceSession:
@@ -42,39 +43,75 @@ def _check_inputs(session: ort.InferenceSession, path: Path) -> None:
                              f"shape {got_shape}")
 
 
+def trained_for(directory: Path | None = None) -> dict:
+    """What the shipped model was trained for: {"lookahead_frames": [d, ...], "representation"}."""
+    path = (model_dir() if directory is None else Path(directory)) / MANIFEST
+    return _trained_for(load_manifest(path), path)
+
+
+def _trained_for(manifest: dict, path: Path) -> dict:
+    try:
+        found = manifest["trained_for"]
+        return {"lookahead_frames": [int(d) for d in found["lookahead_frames"]],
+                "representation": str(found["representation"])}
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"{path}: expected trained_for.lookahead_frames (a list of integers) and "
+                         f"trained_for.representation") from None
+
+
 class OnlineClassifier(CausalComposer):
-    """Decides each note from the last 60 poses and the last 10 notes (see online_features)."""
+    """Decides each note from the last 10 notes and the greedy window of 60 frames (see
+    online_features), `lookahead_frames` of them from the note's own interval."""
 
     name = "online"
     history_notes = HISTORY
 
-    def __init__(self, path: str | Path, sha256: str, k: int = DEFAULT_K):
+    def __init__(self, path: str | Path, sha256: str, k: int = DEFAULT_K,
+                 lookahead_frames: int = 0):
         if k != DEFAULT_K:
             raise InputError(f"k: the note classifier was trained for k={DEFAULT_K} frames per "
                              f"note, got {k}")
         self.k = k
+        self.lookahead_frames = check_lookahead(lookahead_frames, k)
+        self._lookahead = np.array([[self.lookahead_frames]], dtype=np.int64)
         self.path = verified(Path(path), sha256)
         self._session = cpu_session(self.path)
         _check_inputs(self._session, self.path)
 
     @classmethod
-    def shipped(cls, variant: str = "int8", directory: Path | None = None,
-                k: int = DEFAULT_K) -> OnlineClassifier:
-        """The committed model of `variant`, checked against the manifest beside it."""
-        directory = model_dir() if directory is None else Path(directory)
-        manifest = load_manifest(directory / MANIFEST)
+    def shipped(cls, variant: str = "int8", directory: Path | None = None, k: int = DEFAULT_K,
+                lookahead_frames: int = 0, representation: str | None = None
+                ) -> OnlineClassifier:
+        """The committed model of `variant`, checked against the manifest beside it; a lookahead
+        or pose representation it was not trained for is refused."""
+        path = (model_dir() if directory is None else Path(directory)) / MANIFEST
+        manifest = load_manifest(path)
         try:
             entry = manifest["files"][variant]
             file, sha256 = entry["file"], entry["sha256"]
         except (KeyError, TypeError):
-            raise ModelError(f"{directory / MANIFEST}: no files.{variant}.file/sha256 entry "
+            raise ModelError(f"{path}: no files.{variant}.file/sha256 entry "
                              f"(variants: {', '.join(VARIANTS)})") from None
-        return cls(directory / file, sha256, k)
+        made_for = _trained_for(manifest, path)
+        if lookahead_frames not in made_for["lookahead_frames"]:
+            raise InputError(f"lookahead_frames: the note classifier ({path}) was trained for "
+                             f"{made_for['lookahead_frames']}, got {lookahead_frames}")
+        if representation is not None and representation != made_for["representation"]:
+            raise InputError(f"representation: the note classifier ({path}) was trained on "
+                             f"{made_for['representation']!r} pose vectors, got "
+                             f"{representation!r}")
+        return cls(path.parent / file, sha256, k, lookahead_frames)
 
-    def logits(self, images: np.ndarray, histories: np.ndarray) -> np.ndarray:
-        """A batch of decisions: (B, 1, S, S) float32 and (B, H) int64 -> (B, 5)."""
-        return self._session.run(None, {"image": images, "history": histories})[0]
+    def logits(self, images: np.ndarray, histories: np.ndarray,
+               lookaheads: np.ndarray | None = None) -> np.ndarray:
+        """A batch of decisions: (B, 1, S, S) float32, (B, H) int64 and (B, 1) int64 (default:
+        this composer's lookahead) -> (B, 5)."""
+        if lookaheads is None:
+            lookaheads = np.repeat(self._lookahead, len(images), axis=0)
+        return self._session.run(None, {"image": images, "history": histories,
+                                        "lookahead": lookaheads})[0]
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
-        return int(np.argmax(self.logits(similarity_image(recent)[None],
-                                         note_history(notes)[None])[0]))
+        image = decision_image(recent, self.lookahead_frames, self.k)
+        return int(np.argmax(self.logits(image[None], note_history(notes)[None],
+                                         self._lookahead)[0]))

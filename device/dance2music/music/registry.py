@@ -8,48 +8,51 @@ from dance2music.music.beam import BeamSearch
 from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
                                       RandomComposer, load_baseline_threshold)
 from dance2music.music.composer import DEFAULT_K, Composer
-from dance2music.music.online import OnlineClassifier
-from dance2music.pose.features import Representation
+from dance2music.music.online import OnlineClassifier, trained_for
+from dance2music.pose.features import DEFAULT_REPRESENTATION, Representation
 
 COMPOSER_NAMES = ("beam", "online", "greedy", "baseline", "random", "constant")
 COMPOSER_HELP = {  # one line each, for --help
     "beam": "the paper's offline beam search: notes whose self-similarity best follows the "
             "whole dance's (needs the whole dance)",
-    "online": "the live note classifier: the next note from the dance so far (INT8 ONNX, "
-              "paper representation only)",
-    "greedy": "causal: the note that best matches the last seconds of dance, assuming the "
-              "last pose holds",
+    "online": "the live note classifier: the next note from the dance so far and the first "
+              "--lookahead frames of the note's own interval (INT8 ONNX, trained on body "
+              "pose vectors)",
+    "greedy": "causal: the note that best matches the last seconds of dance, its coming "
+              "interval the frames of it seen (--lookahead), the last of them held",
     "baseline": "the paper's causal reference: a random note when the pose changed more than "
                 "a threshold learned on training dances, else the same note",
     "random": "reference: uniformly random notes (--seed)",
     "constant": "reference: one repeated note",
 }
-_PAPER_ONLY = ("online",)  # trained on the paper's pose vectors
 
 
 def composers_help(names: tuple[str, ...] = COMPOSER_NAMES) -> str:
     return "; ".join(f"{name}: {COMPOSER_HELP[name]}" for name in names)
 
 
-def composer_names(representation: Representation = "paper") -> tuple[str, ...]:
-    """The composers that work on pose vectors of `representation`."""
-    return tuple(n for n in COMPOSER_NAMES if representation == "paper" or n not in _PAPER_ONLY)
+def composer_names(representation: Representation = DEFAULT_REPRESENTATION) -> tuple[str, ...]:
+    """The composers that work on pose vectors of `representation` (the note classifier only on
+    the one it was trained on)."""
+    return tuple(n for n in COMPOSER_NAMES
+                 if n != "online" or trained_for()["representation"] == representation)
 
 
 def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
-                  representation: Representation = "paper") -> Composer:
+                  representation: Representation = DEFAULT_REPRESENTATION,
+                  lookahead_frames: int = 0) -> Composer:
+    """`lookahead_frames`: frames of each note's own interval the causal composers that look at
+    the dance see before deciding (random and constant ignore the dance)."""
     if name == "beam":
         return BeamSearch(k=k, beam_width=beam_width)
     if name == "online":
-        if representation != "paper":
-            raise InputError(f"composer online: the note classifier was trained on the 'paper' "
-                             f"pose representation, got {representation!r}")
-        return OnlineClassifier.shipped(k=k)
+        return OnlineClassifier.shipped(k=k, lookahead_frames=lookahead_frames,
+                                        representation=representation)
     if name == "greedy":
-        return GreedyComposer(k=k)
+        return GreedyComposer(k=k, lookahead_frames=lookahead_frames)
     if name == "baseline":
         threshold = load_baseline_threshold(model_dir() / "baseline.json", representation)
-        return BaselineComposer(threshold, k=k, seed=seed)
+        return BaselineComposer(threshold, k=k, seed=seed, lookahead_frames=lookahead_frames)
     if name == "random":
         return RandomComposer(k=k, seed=seed)
     if name == "constant":

@@ -13,6 +13,9 @@ MIN_CONFIDENCE = 0.2
 MISSING = -1.0  # a missing joint sits at (-1, -1), as the paper's reference does
 Representation = Literal["paper", "body"]
 REPRESENTATIONS: tuple[Representation, ...] = ("paper", "body")
+# Posture, not where the dancer stands: follows a dancer who moves about, from any camera place
+# (README: the cross-view table).
+DEFAULT_REPRESENTATION: Representation = "body"
 
 # Body-centred coordinates are divided by this many torso lengths so a standing body fits
 # in [-1, 1] (ankle to wrist-above-head spans about +-2.5 torsos).

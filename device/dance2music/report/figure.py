@@ -13,6 +13,7 @@ import numpy as np
 
 from dance2music.errors import InputError
 from dance2music.files import atomic_path
+from dance2music.music.grid import warp
 from dance2music.music.measures import local_correlation
 from dance2music.music.similarity import dance_similarity, music_affinity
 from dance2music.pose.skeleton import COCO18_NAMES
@@ -66,15 +67,17 @@ def write_report_png(path: str | Path, composition, performance) -> None:
     performed in its sound world (the melody's pitches)."""
     plt = _pyplot()
     c = composition
-    # The note sounding at each frame (on a tempo grid notes differ in length).
-    step = c.grid.frame_notes(len(c.vectors), c.fps)
-    step = step[step >= 0]
+    frame_notes = c.grid.frame_notes(len(c.vectors), c.fps)  # the note sounding at each frame
+    step = frame_notes[frame_notes >= 0]
     frames = len(step)
     vectors = c.vectors[:frames]
-    duration_s = frames / c.fps
+    duration_s = c.duration_s
     speeds = body_part_speeds(vectors, c.fps)
     correlation = c.global_correlation()
-    local = local_correlation(c.vectors, c.notes, c.k)
+    # what the composer maximised: windows of notes, over the poses it saw (k per note)
+    local = local_correlation(warp(c.vectors, c.grid, c.k, c.fps), c.notes, c.k)
+    timing = (f"one note per {c.k / c.fps:.2f} s" if c.grid.tempo_bpm is None else
+              f"two notes per beat at ~{c.grid.tempo_bpm:.0f} BPM once locked")
 
     fig = plt.figure(figsize=FIGURE_SIZE_IN, dpi=DPI, layout="constrained")
     over_time, matrices = fig.subfigures(1, 2, width_ratios=(1.5, 1), wspace=0.04)
@@ -87,8 +90,8 @@ def write_report_png(path: str | Path, composition, performance) -> None:
     dance_ax.set_title("the dance: how fast each body part moves")
     over_time.colorbar(image, ax=dance_ax, label="speed (pose units / s)", pad=0.01)
     draw_piano_roll(roll_ax, performance.melody(), duration_s)
-    roll_ax.set_title(f"the melody: {c.composer} composer, {performance.world.name} world, one "
-                      f"note per {c.k / c.fps:.2f} s (grey: silent)")
+    roll_ax.set_title(f"the melody: {c.composer} composer, {performance.world.name} world, "
+                      f"{timing} (grey: silent)")
     over_time.colorbar(image, ax=roll_ax, pad=0.01).remove()  # keeps the time axes aligned
 
     top, bottom = matrices.subfigures(2, 1, height_ratios=(1.6, 1))

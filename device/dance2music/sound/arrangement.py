@@ -12,7 +12,7 @@ from dance2music.sound.accompaniment import Accompaniment
 from dance2music.sound.dynamics import Dynamics, DynamicsSettings
 from dance2music.sound.movement import IntervalMotion, dance_motion
 from dance2music.sound.worlds import LAYER_CHANNELS, MELODY_CHANNEL, World
-from dance2music.synth.score import TimedNote
+from dance2music.synth.score import VELOCITY, TimedNote
 
 _STILL = IntervalMotion(energy=0.0, beat=False, height=float("nan"))
 
@@ -35,9 +35,10 @@ class Arranger:
     in, the events sounding it out (note-offs first)."""
 
     def __init__(self, world: World, accompaniment: bool = True, chord_every_notes: int = 4,
-                 dynamics: DynamicsSettings = DynamicsSettings()):
+                 dynamics: DynamicsSettings | None = DynamicsSettings()):
+        """`dynamics` None: every note at the paper's constant velocity."""
         self.world = world
-        self.dynamics = Dynamics(dynamics)
+        self.dynamics = Dynamics(dynamics) if dynamics is not None else None
         self.accompaniment = Accompaniment(world, chord_every_notes) if accompaniment else None
         self._melody: list[tuple[int, int]] = []  # (midi, channel) sounding
         self._note: int | None = None
@@ -57,7 +58,8 @@ class Arranger:
 
     def step(self, index: int, note: int | None, motion: IntervalMotion | None) -> list[SoundEvent]:
         motion = motion or _STILL
-        velocity = self.dynamics.velocity(motion)  # every interval feeds the dancer's range
+        # Every interval feeds the dancer's range, sounding or not.
+        velocity = self.dynamics.velocity(motion) if self.dynamics is not None else VELOCITY
         self.last_velocity = velocity
         offs: list[tuple[int, int]] = []
         ons: list[tuple[int, int, int]] = []

@@ -18,11 +18,13 @@ from dance2music.sound.movement import IntervalMotion
 
 @dataclasses.dataclass(frozen=True)
 class DynamicsSettings:
+    # new_weight and accent were chosen on the training choreographies of the AIST++ split
+    # (models/dance_data.py); benchmarks/sound.py reports the held-out ones separately.
     softest: int = 30  # MIDI velocity of stillness
     loudest: int = 108  # MIDI velocity of the dancer's biggest moves (before an accent)
-    accent: int = 14  # added where a kinematic beat falls
+    accent: int = 10  # added where a kinematic beat falls
     window_notes: int = 150  # the dancer's range is taken over this many notes (30 s)
-    new_weight: float = 0.6  # weight of the newest interval in the smoothed level
+    new_weight: float = 0.8  # weight of the newest interval in the smoothed level
     min_ratio: float = 4.0  # loudest energy at least this many times the softest's
     still_energy: float = 0.02  # below this (half-widths/s) a body counts as still
     low_percentile: float = 10.0

@@ -5,14 +5,12 @@ true peak above its ceiling."""
 from __future__ import annotations
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import resample_poly
+
+from dance2music.synth.limiter import HOLD_S, LOOKAHEAD_S, needed_gain, smooth_gain
 
 TARGET_LUFS = -16.0
 CEILING_DBTP = -1.0
 _OVERSAMPLE = 4
-_LIMITER_WINDOW_S = 0.005  # look-ahead: the gain reaches a peak's level this early
 _LIMITER_MARGIN_DB = 0.3  # the limiter aims this far under the ceiling (resampling ripple)
 _INT16_FULL_SCALE = 32768.0
 
@@ -32,11 +30,15 @@ def integrated_lufs(samples: np.ndarray, sample_rate_hz: int) -> float:
     x = to_float(samples)
     if len(x) < int(0.4 * sample_rate_hz):
         return float("-inf")
+    import pyloudnorm  # imports scipy.signal: seconds on a Pi, so only when measuring
+
     return float(pyloudnorm.Meter(sample_rate_hz).integrated_loudness(x))
 
 
 def _oversampled_abs(x: np.ndarray) -> np.ndarray:
     """|samples| at 4x the rate, the largest over the channels: (frames * 4,)."""
+    from scipy.signal import resample_poly  # seconds to import on a Pi: only when measuring
+
     x = x.reshape(len(x), -1)
     return np.abs(resample_poly(x, _OVERSAMPLE, 1, axis=0)).max(axis=1)
 
@@ -48,17 +50,14 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
 
 
 def limit(x: np.ndarray, sample_rate_hz: int, ceiling_dbtp: float = CEILING_DBTP) -> np.ndarray:
-    """Gain riding that keeps the true peak under `ceiling_dbtp`: the gain each sample needs
-    (from the oversampled signal), held over a window either side and averaged over it, so it
-    falls before a peak and rises after it smoothly, and never exceeds what any sample needs."""
+    """`x` with its true peak (4x oversampled) held under `ceiling_dbtp` by the look-ahead
+    limiter's gain curve (synth.limiter)."""
     ceiling = 10 ** ((ceiling_dbtp - _LIMITER_MARGIN_DB) / 20)
-    peaks = _oversampled_abs(x).reshape(len(x), _OVERSAMPLE).max(axis=1)
-    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    need = needed_gain(_oversampled_abs(x).reshape(len(x), _OVERSAMPLE).max(axis=1), ceiling)
     if need.min() >= 1.0:
         return x
-    window = max(1, int(_LIMITER_WINDOW_S * sample_rate_hz)) | 1  # odd: centred
-    held = minimum_filter1d(need, size=2 * window - 1, mode="nearest")
-    gain = np.convolve(np.pad(held, window // 2, mode="edge"), np.ones(window) / window, "valid")
+    half = max(1, int(LOOKAHEAD_S * sample_rate_hz / 2))
+    gain = smooth_gain(need, half, int(HOLD_S * sample_rate_hz))
     return x * gain.reshape(-1, *([1] * (x.ndim - 1)))
 
 

@@ -21,6 +21,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 
 class PacedFileOutput:
     def __init__(self, synth, path: Path, sample_rate_hz: int, block_frames: int = 512,
-                 retry_s: float = 2.0):
-        self._synth = synth
+                 retry_s: float = 2.0, render: Callable[[int], np.ndarray] | None = None):
+        """`render(frames)` -> int16 (frames, 2); default: FluidSynth's own 16-bit output."""
+        self._render = render or (lambda n: np.asarray(synth.get_samples(n), dtype=np.int16))
         self.path = Path(path)
         self.block_frames = block_frames
         self.sample_rate_hz = sample_rate_hz
@@ -63,7 +65,7 @@ class PacedFileOutput:
         block = 0
         while not self._stop.is_set():
             with self.render_lock:
-                samples = np.asarray(self._synth.get_samples(self.block_frames), dtype=np.int16)
+                samples = self._render(self.block_frames)
             self._store(samples.tobytes())
             block += 1
             due_ns = start_ns + block * self.block_frames * 1_000_000_000 // self.sample_rate_hz

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from dance2music.synth.fluid import PIANO_CHANNEL, AudioError, SynthSettings, open_synth
+from dance2music.synth.output import LimitedDriver, LimitedRenderer
 from dance2music.synth.paced import PacedFileOutput
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ CUE_PROGRAM = 9  # General MIDI glockenspiel: cues never sound like the piano's 
 _EXPRESSION_CC = 11
 _ALL_SOUND_OFF_CC = 120
 _FULL_EXPRESSION = 127
+# Channels an arrangement plays on (sound.worlds: melody 0, layers 2-3, bass 4, chords 5).
+MUSIC_CHANNELS = (PIANO_CHANNEL, 2, 3, 4, 5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,11 +52,15 @@ def _bind(fluidsynth):
 
 
 class FluidSynthSink:
-    def __init__(self, synth: SynthSettings, output: OutputSettings):
+    def __init__(self, synth: SynthSettings, output: OutputSettings, level: bool = False):
+        """`level`: the output goes through the calibrated level, loudness follower, volume
+        and limiter (synth.output); else FluidSynth's raw 16-bit output."""
         self.settings = synth
         self.output = output
+        self.level = level
         self.ticks_per_s = synth.sample_rate_hz
         self._synth = self._seq = self._dest = self._driver = None
+        self._renderer: LimitedRenderer | None = None
 
     def open(self) -> None:
         """Start the synth and its audio output; AudioError if the output did not open."""
@@ -86,10 +93,18 @@ class FluidSynthSink:
 
     def _start_output(self, fluidsynth, synth):
         out = self.output
+        rate = self.settings.sample_rate_hz
+        self._renderer = LimitedRenderer(fluidsynth, synth, rate) if self.level else None
         if out.driver == "file":
             if out.audio_file is None:
                 raise AudioError("audio: the file output needs an audio file")
-            return PacedFileOutput(synth, out.audio_file, self.settings.sample_rate_hz)
+            return PacedFileOutput(synth, out.audio_file, rate,
+                                   render=self._renderer.render if self._renderer else None)
+        if self._renderer is not None:
+            driver = LimitedDriver(fluidsynth, synth, self._renderer)
+            if not driver.handle:
+                raise AudioError(f"audio: the {out.driver} output {out.device!r} did not open")
+            return driver
         # Our own driver, not Synth.start(): that returns 0 when the device failed and opens
         # an ALSA MIDI input we do not want.
         handle = fluidsynth.new_fluid_audio_driver(synth.settings, synth.synth)
@@ -119,6 +134,12 @@ class FluidSynthSink:
             return self._driver.render_lock
         return contextlib.nullcontext()
 
+    def set_level(self, level_db: float, volume_db: float) -> None:
+        """The world's calibrated level and the listener's volume (no effect without `level`)."""
+        if self._renderer is not None:
+            self._renderer.set_level_db(level_db)
+            self._renderer.set_volume_db(volume_db)
+
     def program(self, channel: int, program: int) -> None:
         """General MIDI program (instrument) of a channel, from now on."""
         self._synth.program_change(channel, program)
@@ -137,20 +158,22 @@ class FluidSynthSink:
         self._fs.delete_fluid_event(evt)
 
     def fade_out(self, tick: int, duration_ticks: int, steps: int = 8) -> None:
-        """Piano volume down to 0 over `duration_ticks`, every voice cut at silence (a note-off
-        would let the release ring on when the volume comes back), then full volume again."""
-        for i in range(1, steps + 1):
-            self.control(tick + duration_ticks * i // steps, _EXPRESSION_CC,
-                         _FULL_EXPRESSION * (steps - i) // steps)
+        """The music (every channel but the cues') down to 0 over `duration_ticks`, every voice
+        cut at silence (a note-off would let the release ring on when the volume comes back),
+        then full expression again."""
         end = tick + duration_ticks
-        self.control(end, _ALL_SOUND_OFF_CC, 0)
-        self.control(end + 1, _EXPRESSION_CC, _FULL_EXPRESSION)
+        for channel in MUSIC_CHANNELS:
+            for i in range(1, steps + 1):
+                self.control(tick + duration_ticks * i // steps, _EXPRESSION_CC,
+                             _FULL_EXPRESSION * (steps - i) // steps, channel)
+            self.control(end, _ALL_SOUND_OFF_CC, 0, channel)
+            self.control(end + 1, _EXPRESSION_CC, _FULL_EXPRESSION, channel)
 
     def silence(self) -> None:
         """Drop every scheduled event and cut every sounding note now."""
         if self._seq is not None:
             self._remove_events(self._seq.sequencer, -1, -1, -1)
-            for channel in (PIANO_CHANNEL, CUE_CHANNEL):
+            for channel in (*MUSIC_CHANNELS, CUE_CHANNEL):
                 self._synth.all_sounds_off(channel)
                 self._synth.cc(channel, _EXPRESSION_CC, _FULL_EXPRESSION)
 
@@ -164,7 +187,7 @@ class FluidSynthSink:
         block = (self._driver.block_frames if isinstance(self._driver, PacedFileOutput)
                  else self.output.period_size * self.output.periods)
         time.sleep(2 * block / self.ticks_per_s)
-        if isinstance(self._driver, PacedFileOutput):
+        if isinstance(self._driver, PacedFileOutput | LimitedDriver):
             self._driver.close()
         else:
             self._fs.delete_fluid_audio_driver(self._driver)

@@ -71,11 +71,12 @@ function showStatus(status) {
   $("mode").textContent = status.mode || "";
   buttons($("modes"), status.modes || DEFAULT_MODES, status.mode,
           (mode) => post("/mode", {command: "set", mode}));
-  const sound = status.sound || {};
-  $("world-section").hidden = !sound.worlds;
-  if (sound.worlds) {
-    $("world").textContent = sound.world || "";
-    buttons($("worlds"), sound.worlds, sound.world, (world) => post("/world", {world}));
+  const sound = status.sound || {};  // {world, volume_db} once the loop plays a sound world
+  $("world-section").hidden = !sound.world;
+  if (sound.world) {
+    $("world").textContent = sound.world;
+    buttons($("worlds"), status.worlds || [sound.world], sound.world,
+            (world) => post("/sound", {world}));
   }
   $("volume-section").hidden = sound.volume_db == null;
   if (sound.volume_db != null) {
@@ -148,7 +149,7 @@ $("view").addEventListener("load", () => setTimeout(nextView, VIEW_EVERY_MS));
 $("view").addEventListener("error", () => setTimeout(nextView, 1000));
 document.addEventListener("visibilitychange", nextView);
 $("volume-slider").addEventListener("change", (event) =>
-  post("/volume", {volume_db: Number(event.target.value)}));
+  post("/sound", {volume: "set", volume_db: Number(event.target.value)}));
 
 refreshStatus();
 refreshNotes();

@@ -1,0 +1,177 @@
+"""The live loop on the tempo grid (fakes, manual clock): notes follow the dancer's tempo, the
+grid moves only at note boundaries, nothing is sent late or off its own onset, and /status
+shows the tempo; and once with real FluidSynth in real time, its audio against the grid-exact
+rendering (slow)."""
+
+import time
+
+import numpy as np
+import pytest
+from live_audit import audit, fade_spans, scheduled_notes
+from tempo_data import FPS, free_dance, pulse_dance
+
+from dance2music import config
+from dance2music.capture.source import Frame, FrameSource
+from dance2music.capture.thread import CaptureThread
+from dance2music.config import LoopSettings
+from dance2music.errors import InputError
+from dance2music.health.metrics import exposition
+from dance2music.live.grid import GRID_FPS
+from dance2music.live.loop import LiveLoop
+from dance2music.live.stats import LiveStats
+from dance2music.modes.commands import CommandQueue
+from dance2music.music.causal import GreedyComposer
+from dance2music.pose import sequence
+from dance2music.pose.sequence import PoseSequence, save
+from dance2music.synth.fluid import SynthSettings, render
+from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.synth.wav import read_wav
+from dance2music.testing import RATE, FakeRig, ReplayEstimator
+
+LATENCY_MS = 100
+L_TICKS = LATENCY_MS * RATE // 1000
+FIXED_NOTE_TICKS = RATE * 6 // GRID_FPS
+
+
+class Recording(GreedyComposer):
+    """Greedy, recording how many poses each decision saw."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def decide(self, recent, notes):
+        self.seen.append(len(recent))
+        return super().decide(recent, notes)
+
+
+def pose_file(tmp_path, vectors):
+    """Pose vectors (paper representation) as a pose file of a 640x480 camera."""
+    xy = (vectors.reshape(len(vectors), 18, 2) + 1) / 2 * np.array([640, 480])
+    keypoints = np.concatenate([xy, np.ones((len(vectors), 18, 1))], axis=-1)
+    path = tmp_path / "dance.npz"
+    save(PoseSequence(keypoints.astype(np.float32), FPS, (640, 480)), path)
+    return path
+
+
+def run(tmp_path, vectors, seconds):
+    composer = Recording()
+    rig = FakeRig(pose_file(tmp_path, vectors), lambda name: composer, grid="tempo",
+                  fixed_latency_ms=LATENCY_MS, absent_s=60).start()
+    rig.run_for(seconds)
+    return rig, composer
+
+
+def assert_never_late_or_off_the_grid(rig):
+    notes = rig.notes()
+    assert all(e.onset - e.boundary == L_TICKS for e in notes)
+    assert all(sent.sent_tick < sent.tick for sent in rig.sink.events)
+    assert rig.stats.read().deadline_misses == 0 and not any(e.missed for e in notes)
+
+
+def test_live_notes_follow_the_dancers_tempo(tmp_path):
+    vectors, _ = pulse_dance(100, 20, seed=11)
+    rig, composer = run(tmp_path, vectors, 20.0)
+    assert_never_late_or_off_the_grid(rig)
+    boundaries = np.array([e.boundary for e in rig.notes()])
+    steps = np.diff(boundaries)
+    assert steps.min() > 0
+    assert np.all(steps[:10] == FIXED_NOTE_TICKS)  # no tempo in the first 2 s: fixed grid
+    half_beat = RATE * 60 / 100 / 2
+    assert np.median(steps[-20:]) == pytest.approx(half_beat, rel=0.03)
+    # the composer saw k warped poses per note, whatever the note's length
+    assert all(seen % 6 == 0 for seen in composer.seen)
+    assert composer.seen[-1] == composer.history_frames
+    snap = rig.stats.read()
+    assert snap.grid == "tempo" and snap.tempo_locked
+    assert snap.tempo_bpm == pytest.approx(100, rel=0.04) and snap.tempo_confidence > 0.2
+    metrics = exposition(lambda: snap.to_json(), lambda: {}).decode()
+    assert "dance2music_tempo_bpm" in metrics and "dance2music_tempo_locked 1.0" in metrics
+
+
+def test_live_tempo_grid_keeps_the_fixed_step_without_pulse(tmp_path):
+    rig, _ = run(tmp_path, free_dance(15, seed=2), 15.0)
+    assert_never_late_or_off_the_grid(rig)
+    assert np.all(np.diff([e.boundary for e in rig.notes()]) == FIXED_NOTE_TICKS)
+    snap = rig.stats.read()
+    assert snap.grid == "tempo" and not snap.tempo_locked
+
+
+def test_a_slow_composer_on_the_tempo_grid_misses_and_holds(tmp_path):
+    """A decision too late for its onset is a miss, as on the fixed grid; the grid goes on."""
+    vectors, _ = pulse_dance(90, 12, seed=5)
+    composer = Recording()
+    rig = FakeRig(pose_file(tmp_path, vectors), lambda name: composer, grid="tempo",
+                  fixed_latency_ms=LATENCY_MS, absent_s=60).start()
+    slow = composer.decide
+
+    def decide(recent, notes):
+        if len(composer.seen) == 40:
+            rig.clock.advance(0.15)  # longer than L
+        return slow(recent, notes)
+
+    composer.decide = decide
+    rig.run_for(12.0)
+    missed = [e for e in rig.notes() if e.missed]
+    assert len(missed) == 1 and rig.stats.read().deadline_misses == 1
+    assert all(sent.sent_tick < sent.tick for sent in rig.sink.events)
+    assert np.all(np.diff([e.boundary for e in rig.notes()]) > 0)
+
+
+def test_grid_setting_is_validated(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[loop]\ngrid = "tempo"\n')
+    assert config.load(path).loop.grid == "tempo"
+    path.write_text('[loop]\ngrid = "swing"\n')
+    with pytest.raises(InputError, match="grid"):
+        config.load(path)
+
+
+class BlankCamera(FrameSource):
+    """A 30 fps camera in real time whose frames the ReplayEstimator turns into a dance."""
+
+    name = "blank"
+
+    def open(self) -> None:
+        self._next_ns = time.monotonic_ns()
+
+    def read(self) -> Frame:
+        self._next_ns += int(1e9 / FPS)
+        time.sleep(max(0.0, (self._next_ns - time.monotonic_ns()) / 1e9))
+        return Frame(np.zeros((48, 64, 3), np.uint8), self._next_ns)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow  # FluidSynth in real time: 14 s
+def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp_clips):
+    """Real FluidSynth, a real-time camera replaying AIST++ break dance (80 BPM): the notes
+    follow the tempo once locked, the WAV equals the rendering of the notes at their ticks."""
+    poses = tmp_path / "ch01.npz"
+    save(sequence.load(aistpp_clips[0], view=0), poses)
+    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
+                                                          audio_file=tmp_path / "out.wav"))
+    settings = LoopSettings(mode="greedy", fixed_latency_ms=LATENCY_MS, absent_s=60,
+                            grid="tempo")
+    events, stats = [], LiveStats(LATENCY_MS)
+    loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(), ReplayEstimator(poses),
+                    sink, lambda name: GreedyComposer(), settings, stats, CommandQueue(),
+                    observers=[events.append])
+    loop.run(duration_s=14)
+    notes = [e for e in events if e.kind == "note"]
+    assert all(e.onset - e.boundary == L_TICKS for e in notes)
+    steps = np.diff([e.boundary for e in notes])
+    assert (steps != FIXED_NOTE_TICKS).sum() >= 5  # the grid followed the tempo
+    snap = stats.read()
+    assert snap.tempo_locked and snap.tempo_bpm == pytest.approx(80, rel=0.04)
+    assert snap.deadline_misses == 0
+    audio, rate = read_wav(tmp_path / "out.wav")
+    end = min(len(audio) - 4096, notes[-1].boundary)
+    expected = render(scheduled_notes(events, rate, end, settings.fade_ms * rate // 1000),
+                      duration_s=end / rate)
+    struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - rate // 50]) / rate
+    result = audit(audio[:end], expected, struck_s, rate, fade_spans(events, end))
+    assert result.max_sample_diff <= 1, "the live audio is not the grid-exact rendering"
+    assert result.found_live == result.found_reference
+    assert np.percentile(result.jitter_ms, 99) <= 1.0
