@@ -1,7 +1,7 @@
 """The Raspberry Pi (arm64) path under qemu-user emulation: scripts/arm64-check.sh builds or
 restores a cached Debian 12 arm64 userland with the Pi lock, then checks compose's notes are
 byte-identical to x86-64's, the music/synth/config tests pass, and the aarch64 pose models load,
-pass their checksums, run no reference kernel and stay within 5% of body size of FP32.
+pass their checksums, run no convolution on a reference kernel and stay within 5% of body size of FP32.
 
 Runs as root (CI does). Uncached, the first run builds the userland (minutes)."""
 
@@ -41,7 +41,8 @@ def test_the_arm64_path_passes_its_checks():
     for name in ("beam.json", "online.json"):
         assert f"compose {name}: identical" in out
     assert "note classifier: same notes" in out
-    tables = re.findall(r"(detector|landmark)\s+\S+\s+73 convolutions: (.*); reference kernels: (\d+)", out)
+    tables = re.findall(r"(detector|landmark)\s+\S+\s+73 convolutions: (.*); reference kernels: "
+                        r"(\d+) convolutions", out)
     assert {role for role, _, _ in tables} == {"detector", "landmark"}
     for role, counts, reference in tables:
         assert counts == "73 f16" and reference == "0", (role, counts, reference)
