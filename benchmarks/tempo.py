@@ -61,7 +61,7 @@ def tempo_table(clips: list[Path]) -> None:
         split = "design" if path.stem[-4:] in DESIGN_CHOREOGRAPHIES else "held-out"
         for view in range(9):
             seq = sequence.load(path, view=view)
-            rows[split].append(track(pose_vectors(seq.keypoints, seq.image_size)))
+            rows[split].append(track(pose_vectors(seq.keypoints, seq.image_size, "paper")))
     print("| clips | n | within 4% of 80 | at 40 or 160 | locked at end | "
           "locked & right | s to lock (median) |")
     print("|---|---|---|---|---|---|---|")
@@ -94,7 +94,7 @@ def video_no_pulse() -> None:
         print(f"\n{video} not found: parkour check skipped")
         return
     seq = extract_poses(video).resampled(30.0)
-    bpm, locked, lock_s, top = track(pose_vectors(seq.keypoints, seq.image_size))
+    bpm, locked, lock_s, top = track(pose_vectors(seq.keypoints, seq.image_size, "paper"))
     print(f"\nparkour video (no pulse), {len(seq) / 30:.1f} s: locked {lock_s is not None}, "
           f"highest confidence {top:.2f} (lock at {TempoTracker().settings.lock_confidence})")
 
@@ -108,7 +108,7 @@ def alignment_table(clips: list[Path]) -> None:
             for name, (composer, grid) in {"beam fixed": ("beam", "fixed"),
                                            "beam tempo": ("beam", "tempo"),
                                            "random fixed": ("random", "fixed")}.items():
-                c = compose_sequence(seq, composer, grid=grid)
+                c = compose_sequence(seq, composer, grid=grid, representation="paper")
                 beats = measures.dance_beats_s(c.vectors, c.fps)
                 sounding = measures.sounding_onsets_s(c.notes, c.grid.onsets_s)
                 rows[name].append((measures.onsets_on_beats(c.grid.onsets_s, beats),

@@ -161,10 +161,14 @@ def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp
     loop.run(duration_s=14)
     notes = [e for e in events if e.kind == "note"]
     assert all(e.onset - e.boundary == L_TICKS for e in notes)
+    # The grid followed the tempo (the replay starts anywhere in the 12 s clip and wraps
+    # around, so the tracker may let go again before the end): half-beats of 80 BPM.
     steps = np.diff([e.boundary for e in notes])
-    assert (steps != FIXED_NOTE_TICKS).sum() >= 5  # the grid followed the tempo
+    following = steps[steps != FIXED_NOTE_TICKS]
+    assert len(following) >= 5
+    assert np.median(following) == pytest.approx(RATE * 60 / 80 / 2, rel=0.04)
     snap = stats.read()
-    assert snap.tempo_locked and snap.tempo_bpm == pytest.approx(80, rel=0.04)
+    assert snap.grid == "tempo" and snap.tempo_bpm == pytest.approx(80, rel=0.04)
     assert snap.deadline_misses == 0
     audio, rate = read_wav(tmp_path / "out.wav")
     end = min(len(audio) - 4096, notes[-1].boundary)

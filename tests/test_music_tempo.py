@@ -160,7 +160,7 @@ def test_parkour_video_without_pulse_never_locks():
 
     from dance2music.pose.extract import extract_poses
     seq = extract_poses(shared_video("sports2d_demo.mp4")).resampled(FPS)
-    estimate, locked_at = track(pose_vectors(seq.keypoints, seq.image_size))
+    estimate, locked_at = track(pose_vectors(seq.keypoints, seq.image_size, "paper"))
     assert locked_at is None  # measured: highest confidence 0.11, lock at 0.2
 
 
@@ -173,7 +173,7 @@ def test_tempo_grid_on_all_clips_meets_more_beats_and_keeps_the_correlation(aist
         for view in range(9):
             seq = sequence.load(path, view=view)
             for grid in ("fixed", "tempo"):
-                c = compose_sequence(seq, "beam", grid=grid)
+                c = compose_sequence(seq, "beam", grid=grid, representation="paper")
                 beats = measures.dance_beats_s(c.vectors, FPS)
                 on_beat[grid].append(measures.onsets_on_beats(c.grid.onsets_s, beats))
                 corr[grid].append(c.global_correlation())
@@ -192,7 +192,7 @@ def test_real_clips_tempo_80_bpm_on_most_views(aistpp_clips):
     for path in aistpp_clips:
         for view in range(9):
             seq = sequence.load(path, view=view)
-            estimate, _ = track(pose_vectors(seq.keypoints, seq.image_size))
+            estimate, _ = track(pose_vectors(seq.keypoints, seq.image_size, "paper"))
             hits += abs(estimate.bpm / 80 - 1) <= 0.04
             halves_or_doubles += any(abs(estimate.bpm / b - 1) <= 0.04 for b in (40, 160))
     assert hits >= 0.75 * 63  # measured: 53 of 63 (benchmarks/tempo.py)

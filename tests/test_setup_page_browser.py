@@ -63,7 +63,8 @@ def appliance(tmp_path_factory, reference):
     image = cv2.imread(str(opencv_image("messi5.jpg")))
     port = free_port()
     config = folder / "config.toml"
-    config.write_text(f'[capture]\nsource = "{still_video(image, folder / "still.mp4")}"\n'
+    video = still_video(image, folder / "still.mp4", seconds=10.0)
+    config.write_text(f'[capture]\nsource = "{video}"\n'
                       f'[button]\nenabled = false\n[health]\nport = {port}\n'
                       f'[sound]\nvolume_file = "{folder / "volume.json"}"\n')
     env = {**os.environ, "PYTHONPATH": str(ROOT / "device")}
@@ -93,6 +94,30 @@ def skeleton_mask(rgb: np.ndarray) -> np.ndarray:
     return near(ORANGE_RGB) | near(BLUE_RGB)
 
 
+def browser_view(browser) -> np.ndarray:
+    data_url = browser.evaluate(
+        "(() => { const img = document.getElementById('view');"
+        " const c = document.createElement('canvas');"
+        " c.width = img.naturalWidth; c.height = img.naturalHeight;"
+        " c.getContext('2d').drawImage(img, 0, 0); return c.toDataURL('image/png'); })()")
+    return cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8),
+                        cv2.IMREAD_COLOR)[..., ::-1]
+
+
+def skeleton_on_person(mask: np.ndarray, reference: dict, scale: float) -> tuple[float, float]:
+    """(share of the reference joints with a drawn pixel within NEAR_PX, share of the drawn
+    pixels inside the reference joints' box, 20 px around)."""
+    joints = [(x * scale, y * scale) for x, y, c in reference["keypoints"] if c >= 0.5]
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return 0.0, 0.0
+    drawn = [np.min(np.hypot(xs - x, ys - y)) <= NEAR_PX for x, y in joints]
+    box_x, box_y = [x for x, _ in joints], [y for _, y in joints]
+    inside = ((xs > min(box_x) - 20) & (xs < max(box_x) + 20)
+              & (ys > min(box_y) - 20) & (ys < max(box_y) + 20))
+    return float(np.mean(drawn)), float(inside.mean())
+
+
 def test_the_page_shows_the_skeleton_on_the_person_and_switches_modes(appliance, reference,
                                                                       tmp_path):
     port, image_width_px = appliance
@@ -102,25 +127,20 @@ def test_the_page_shows_the_skeleton_on_the_person_and_switches_modes(appliance,
                          "document.getElementById('mode').textContent === 'greedy' && "
                          "!document.getElementById('world-section').hidden", 30,
                          "the camera view, the mode and the sound world")
-        # The view as the browser shows it, read back through a canvas.
-        data_url = browser.evaluate(
-            "(() => { const img = document.getElementById('view');"
-            " const c = document.createElement('canvas');"
-            " c.width = img.naturalWidth; c.height = img.naturalHeight;"
-            " c.getContext('2d').drawImage(img, 0, 0); return c.toDataURL('image/png'); })()")
-        view = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8),
-                            cv2.IMREAD_COLOR)[..., ::-1]
-        mask = skeleton_mask(view)
-        scale = view.shape[1] / image_width_px
-        joints = [(x * scale, y * scale) for x, y, c in reference["keypoints"] if c >= 0.5]
-        ys, xs = np.nonzero(mask)
-        drawn = [np.min(np.hypot(xs - x, ys - y)) <= NEAR_PX for x, y in joints]
-        assert np.mean(drawn) >= 0.8, f"{sum(drawn)} of {len(joints)} joints drawn near the person"
-        box_x = [x for x, _ in joints]
-        box_y = [y for _, y in joints]
-        inside = ((xs > min(box_x) - 20) & (xs < max(box_x) + 20)
-                  & (ys > min(box_y) - 20) & (ys < max(box_y) + 20))
-        assert inside.mean() > 0.95  # the skeleton is on the person, not elsewhere
+        # The view as the browser shows it, read back through a canvas; the tracker settles on
+        # the person within frames of each start of the (looping) video, so a few views are
+        # looked at before judging.
+        found = (0.0, 0.0)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            view = browser_view(browser)
+            scale = view.shape[1] / image_width_px
+            found = skeleton_on_person(skeleton_mask(view), reference, scale)
+            if found[0] >= 0.8 and found[1] > 0.95:
+                break
+            time.sleep(0.3)
+        assert found[0] >= 0.8, f"{found[0]:.0%} of the person's joints drawn near them"
+        assert found[1] > 0.95, f"{found[1]:.0%} of the skeleton on the person"
 
         browser.wait_for("document.querySelector('#modes button[data-name=baseline]') !== null",
                          10, "the mode buttons")

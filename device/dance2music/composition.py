@@ -70,7 +70,10 @@ def compose_sequence(seq: PoseSequence, composer: str = "beam", k: int = 6, beam
     vectors = check_dance(pose_vectors(seq.keypoints, seq.image_size, representation), k)
     maker = make_composer(composer, k=k, seed=seed, beam_width=beam_width,
                           representation=representation, lookahead_frames=lookahead_frames)
-    note_grid = make_grid(grid, vectors, GridSettings(k=k, fps=seq.fps))
+    # The tracker reads image-normalised joints whatever the composer's representation: a
+    # body-centred pose hides the whole body's bounce (80 BPM found on 56% of the clips, not 84%).
+    note_grid = make_grid(grid, pose_vectors(seq.keypoints, seq.image_size, "paper"),
+                          GridSettings(k=k, fps=seq.fps))
     notes = maker.compose(check_dance(warp(vectors, note_grid, k, seq.fps), k))
     frame_notes = note_grid.frame_notes(len(vectors), seq.fps)
     seen = np.zeros(len(notes), dtype=bool)

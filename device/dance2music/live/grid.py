@@ -99,6 +99,10 @@ class Timeline:
             self.n += 1
             yield slot
 
+    def add(self, tick: int, seen) -> None:
+        """A frame's pose (perception.Seen) captured at audio tick `tick`."""
+        self.poses.add(tick, seen.vector)
+
     def composer_poses(self, slot: NoteSlot, frames: int) -> np.ndarray:
         """What the composer reads for `slot`: the last `frames` pose slots it may see."""
         return self.poses.window(slot.frames_needed, frames)

@@ -193,7 +193,7 @@ class LiveLoop:
             tick = self.audio.tick_at(frame.timestamp_ns)
             if seen.present:
                 self.presence.seen(tick)
-            self.timeline.poses.add(tick, seen.vector)
+            self.timeline.add(tick, seen)
 
     def _new_timeline(self) -> Timeline | TempoTimeline:
         """The note grid on the audio clock: fixed, or following the dancer's tempo (composers

@@ -18,6 +18,7 @@ from dance2music.live.grid import GRID_FPS, NoteGrid, NoteSlot
 from dance2music.live.history import PoseGrid
 from dance2music.music.grid import GridFollower, GridSettings
 from dance2music.music.tempo import TempoEstimate, TempoSettings, TempoTracker
+from dance2music.pose.features import pose_vectors
 
 
 class TempoTimeline:
@@ -33,6 +34,9 @@ class TempoTimeline:
         self.ticks_per_s = ticks_per_s
         keep = int(keep_s * GRID_FPS) + 2 * k
         self.poses = PoseGrid(fixed.origin_tick, fixed.slot_ticks, keep)
+        # What the tracker reads: image-normalised joints whatever the composer's representation
+        # (a body-centred pose hides the whole body's bounce), as music/grid.py offline.
+        self.movement = PoseGrid(fixed.origin_tick, fixed.slot_ticks, 2 * GRID_FPS)
         self.tracker = tracker or TempoTracker(TempoSettings(fps=GRID_FPS))
         self.tracker.reset()
         self.follower = GridFollower(GridSettings(k=k, fps=GRID_FPS))
@@ -53,6 +57,12 @@ class TempoTimeline:
         """The latest pose slot at or before `tick`."""
         return math.floor((tick - self.grid.origin_tick) / self.grid.slot_ticks + 1e-9)
 
+    def add(self, tick: int, seen) -> None:
+        """A frame's pose (perception.Seen) captured at audio tick `tick`."""
+        self.poses.add(tick, seen.vector)
+        h, w = seen.frame.image.shape[:2]
+        self.movement.add(tick, pose_vectors(seen.pose.keypoints[None], (w, h), "paper")[0])
+
     def look_ahead(self, frames: int) -> None:
         """Nothing to do: the tempo grid decides at its boundaries (lookahead 0)."""
 
@@ -63,9 +73,13 @@ class TempoTimeline:
             boundary = self._boundary
             needed = self._slot_at(boundary - 1) + 1  # the slots lying before the boundary
             wait_until = boundary + g.latency_ticks // 2
+            # Feed the tracker as slots become final, not all at the boundary: less work
+            # between the last frame and the decision.
+            self._feed(min(self.poses.filled, needed))
             if self.poses.filled < needed and now() < wait_until:
                 return
             self.poses.hold_until(needed)
+            self.movement.hold_until(needed)
             nxt = self._follow(needed, boundary)
             slot = NoteSlot(self.n, boundary, boundary + g.latency_ticks, nxt + g.latency_ticks,
                             needed, wait_until, boundary + g.latency_ticks - g.guard_ticks)
@@ -73,12 +87,18 @@ class TempoTimeline:
             self.n += 1
             yield slot
 
+    def _feed(self, upto: int) -> None:
+        """The tracker sees pose slots up to `upto` (never past the boundary being decided)."""
+        upto = min(upto, self.movement.filled)
+        if upto > self._fed:  # (slots older than the 2 s kept were fed long ago)
+            for vector in self.movement.window(upto, upto - self._fed):
+                self.tracker.update(vector)
+            self._fed = upto
+
     def _follow(self, needed: int, boundary: int) -> int:
         """Feed the tracker the slots now final, keep the warped poses of the note that just
         ended, and return the next boundary's tick."""
-        for vector in self.poses.window(needed, needed - self._fed):
-            self.tracker.update(vector)
-        self._fed = needed
+        self._feed(needed)
         if self._previous is not None:
             start = self._previous
             for j in range(self.k):  # sample and hold at k evenly spaced times of the note

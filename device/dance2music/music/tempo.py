@@ -194,7 +194,7 @@ class TempoTracker:
 
     def estimate(self) -> TempoEstimate:
         now_s = (self._frames - 1) / self.settings.fps
-        if np.isnan(self._bpm):
+        if not self._locked:  # the grid keeps the fixed step: no phase needed (nor its cost)
             return TempoEstimate(now_s, self._bpm, self._confidence, False, float("nan"))
         bpm, last_beat_s = self._beat_fit()
         return TempoEstimate(now_s, bpm, self._confidence, self._locked, last_beat_s)
