@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime: libfluidsynth + the FluidR3_GM SoundFont (MIT). Tests: opencv-doc's images of
-# people, debootstrap/systemd-container/openssh for the system test, python3-venv for the venv.
+# people, debootstrap/systemd-container/openssh for the system test, qemu-user-static +
+# binfmt-support + zstd for the arm64 check (scripts/arm64-check.sh), python3-venv for the venv.
 APT_PACKAGES=(python3-venv python3-dev gcc pkg-config libsystemd-dev libfluidsynth3 fluid-soundfont-gm
-              opencv-doc debootstrap systemd-container openssh-client)
+              opencv-doc debootstrap systemd-container openssh-client qemu-user-static binfmt-support zstd)
 APT_PACKAGES+=(chromium)  # the setup page's browser test drives Debian's Chromium, headless
 APT_PACKAGES+=(jackd2)  # MIDI out and the audio-driver tests run a JACK server on its dummy driver
 missing=()

@@ -54,6 +54,7 @@ def kernel_table(compiled: ov.CompiledModel) -> dict:
             convolutions[op.get_friendly_name()] = f"{rt['runtimePrecision'].astype(str)} {kernel}"
     by_precision = collections.Counter(v.split()[0] for v in convolutions.values())
     return {"convolutions": len(convolutions), "by_precision": dict(sorted(by_precision.items())),
+            "reference_convolutions": sum("ref" in k for k in convolutions.values()),
             "reference_kernels": reference, "layers": convolutions}
 
 
@@ -74,8 +75,10 @@ def summary(tables: dict) -> str:
     lines = [f"{tables['arch']} ({tables['inference_precision']} hint, OpenVINO {tables['openvino']}):"]
     for role, t in tables["models"].items():
         counts = ", ".join(f"{n} {p}" for p, n in t["by_precision"].items())
+        conv_ref = t.get("reference_convolutions", 0)
         lines.append(f"  {role:8s} {t['model']:14s} {t['convolutions']} convolutions: {counts}; "
-                     f"reference kernels: {len(t['reference_kernels'])}")
+                     f"reference kernels: {conv_ref} convolutions, "
+                     f"{len(t['reference_kernels']) - conv_ref} other ops")
     return "\n".join(lines)
 
 
@@ -87,6 +90,8 @@ def _write(model_dir: Path, manifest: dict) -> None:
 def record(model_dir: Path, tables: dict) -> None:
     """Write a platform's kernel table into the manifest's "platforms" entry."""
     manifest = read_manifest(model_dir)
+    for table in tables["models"].values():  # tables written before this count existed
+        table.setdefault("reference_convolutions", sum("ref" in k for k in table["layers"].values()))
     entry = manifest.setdefault("platforms", {}).setdefault(tables["arch"], dict(PLATFORMS[tables["arch"]]))
     entry["runtime"] = {k: v for k, v in tables.items() if k != "arch"}
     _write(model_dir, manifest)
