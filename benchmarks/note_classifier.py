@@ -37,7 +37,7 @@ from dance2music.music.causal import GreedyComposer  # noqa: E402
 from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
 from dance2music.music.online import OnlineClassifier, cpu_session, trained_for  # noqa: E402
 from dance2music.music.online_features import decision_image, note_history  # noqa: E402
-from dance2music.artefacts import load_manifest, model_dir  # noqa: E402
+from dance2music.artefacts import REPO_MODEL_DIR, load_manifest  # noqa: E402
 from dance2music.config import (FRAME_PERIOD_MS, POSE_AND_DECISION_MS,  # noqa: E402
                                 lookahead_latency_ms)
 from models import dance_data  # noqa: E402
@@ -167,7 +167,7 @@ def latency(representation: str) -> float:
     feeds = [{"image": decision_image(r, d)[None], "history": note_history(h)[None],
               "lookahead": np.array([[d]])} for r, h in zip(recents, histories)]
     int8 = OnlineClassifier.shipped("int8", lookahead_frames=d)
-    shipped_macs = load_manifest(model_dir() / "note_classifier.json")["architecture"][
+    shipped_macs = load_manifest(REPO_MODEL_DIR / "note_classifier.json")["architecture"][
         "macs_per_decision"]
     paper = NoteClassifier(1.0).eval()
     torch.set_num_threads(1)

@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from dance2music.artefacts import model_dir
+from dance2music.artefacts import REPO_MODEL_DIR
 from dance2music.files import atomic_path
 from dance2music.music.causal import interval_similarity
 from dance2music.music.composer import DEFAULT_K
@@ -40,7 +40,7 @@ def main() -> None:
                  "licence": "CC BY 4.0 (Google LLC)"},
         "recipe": "python -m models.baseline",
     }
-    path = model_dir() / "baseline.json"
+    path = REPO_MODEL_DIR / "baseline.json"
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {path}: {record['thresholds']}")

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from dance2music.artefacts import load_manifest, model_dir, sha256_of
+from dance2music.artefacts import REPO_MODEL_DIR, load_manifest, sha256_of
 from dance2music.errors import InputError, ModelError
 from dance2music.music import measures
 from dance2music.music.beam import BeamSearch
@@ -22,7 +22,7 @@ from dance2music.pose import features, sequence
 
 @pytest.fixture(scope="module")
 def manifest():
-    return load_manifest(model_dir() / MANIFEST)
+    return load_manifest(REPO_MODEL_DIR / MANIFEST)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_shipped_model_is_small_and_at_most_a_tenth_of_the_paper_network(manifes
     arch = manifest["architecture"]
     assert arch["macs_per_decision"] * 10 <= arch["paper_network_macs"]
     for entry in manifest["files"].values():
-        assert (model_dir() / entry["file"]).stat().st_size < 1 << 20
+        assert (REPO_MODEL_DIR / entry["file"]).stat().st_size < 1 << 20
 
 
 @pytest.mark.parametrize("d", trained_for()["lookahead_frames"])
@@ -82,13 +82,31 @@ def test_the_image_ends_on_the_coming_interval_with_its_last_seen_frame_held():
 
 
 def test_corrupt_model_file_is_detected_by_its_checksum(tmp_path):
-    shutil.copytree(model_dir(), tmp_path, dirs_exist_ok=True)
+    shutil.copytree(REPO_MODEL_DIR, tmp_path, dirs_exist_ok=True)
     model = tmp_path / "note_classifier.onnx"
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0xFF
     model.write_bytes(bytes(data))
     with pytest.raises(ModelError, match=r"note_classifier\.onnx: model file corrupt or replaced"):
         OnlineClassifier.shipped(directory=tmp_path)
+
+
+def test_live_composers_load_from_the_configured_model_folder(tmp_path):
+    """[pose] model_dir names the folder of every model (no environment variable): the live
+    composers read the classifier and the baseline's threshold from there."""
+    from dance2music.config import Config
+    from dance2music.live.appliance import composer_factory
+
+    shutil.copytree(REPO_MODEL_DIR, tmp_path, dirs_exist_ok=True)
+    composer_for = composer_factory(Config().with_overrides(pose={"model_dir": str(tmp_path)}))
+    assert composer_for("online").path == tmp_path / "note_classifier.onnx"
+    composer_for("baseline")
+    (tmp_path / "baseline.json").unlink()
+    (tmp_path / "note_classifier.onnx").unlink()
+    with pytest.raises(ModelError, match=str(tmp_path)):
+        composer_for("online")
+    with pytest.raises((ModelError, InputError), match="baseline.json"):
+        composer_for("baseline")
 
 
 def _tiny_model(path, image_side):

@@ -99,7 +99,7 @@ def test_baseline_threshold_file_errors(tmp_path):
 
 def test_shipped_baseline_threshold_is_the_training_percentile():
     from models import baseline
-    stored = load_baseline_threshold(baseline.model_dir() / "baseline.json")
+    stored = load_baseline_threshold(baseline.REPO_MODEL_DIR / "baseline.json")
     assert stored == pytest.approx(baseline.thresholds()["paper"], abs=1e-6)
 
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from dance2music.errors import ModelError
 
 # The package is installed (editable) from the repository, whose models/int8/ holds the files;
-# a deployment may put them elsewhere.
+# a deployment puts them elsewhere and names the folder in its configuration ([pose] model_dir).
 REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "int8"
-
-
-def model_dir() -> Path:
-    return Path(os.environ.get("DANCE2MUSIC_MODEL_DIR") or REPO_MODEL_DIR)
 
 
 def sha256_of(path: Path) -> str:

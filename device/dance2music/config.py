@@ -49,8 +49,8 @@ class CaptureSettings:
 
 @dataclasses.dataclass(frozen=True)
 class PoseSettings:
-    model_dir: str = key("", "directory of the INT8 pose models and manifest; empty = the "
-                             "installed models/int8")
+    model_dir: str = key("", "directory of the models (pose, note classifier, baseline) and "
+                             "their manifests; empty = the repository's models/int8")
     presence_threshold: float = key(0.5, "pose presence above which someone is in view",
                                     "probability", 0.0, 1.0)
     representation: str = key(DEFAULT_REPRESENTATION, "pose vector: image-normalised or "

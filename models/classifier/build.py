@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dance2music.artefacts import model_dir, sha256_of
+from dance2music.artefacts import REPO_MODEL_DIR, sha256_of
 from dance2music.files import atomic_path
 from dance2music.music.online import MANIFEST, OnlineClassifier
 from models import dance_data
@@ -75,7 +75,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=defaults.threads)
     p.add_argument("--representation", default=REPRESENTATION, choices=("paper", "body"))
     p.add_argument("--lookaheads", type=int, nargs="+", default=LOOKAHEADS)
-    p.add_argument("--out", type=Path, default=model_dir())
+    p.add_argument("--out", type=Path, default=REPO_MODEL_DIR)
     args = p.parse_args()
     started = time.monotonic()
     cfg = dataclasses.replace(defaults, width=args.width, epochs=args.epochs, seed=args.seed,

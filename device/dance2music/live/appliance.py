@@ -41,8 +41,9 @@ def composer_factory(cfg: Config):
     """composer name (the modes table's) -> a fresh causal composer."""
     from dance2music.music.registry import make_composer
 
+    models = Path(cfg.pose.model_dir) if cfg.pose.model_dir else None
     return lambda name: make_composer(name, representation=cfg.pose.representation,
-                                      lookahead_frames=cfg.loop.lookahead_frames)
+                                      lookahead_frames=cfg.loop.lookahead_frames, models=models)
 
 
 def model_checksums(model_dir: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from dance2music.artefacts import load_manifest, model_dir, verified
+from dance2music.artefacts import REPO_MODEL_DIR, load_manifest, verified
 from dance2music.errors import InputError, ModelError
 from dance2music.music.composer import DEFAULT_K, CausalComposer, check_lookahead
 from dance2music.music.online_features import HISTORY, SIZE, decision_image, note_history
@@ -45,7 +45,7 @@ def _check_inputs(session: ort.InferenceSession, path: Path) -> None:
 
 def trained_for(directory: Path | None = None) -> dict:
     """What the shipped model was trained for: {"lookahead_frames": [d, ...], "representation"}."""
-    path = (model_dir() if directory is None else Path(directory)) / MANIFEST
+    path = (REPO_MODEL_DIR if directory is None else Path(directory)) / MANIFEST
     return _trained_for(load_manifest(path), path)
 
 
@@ -84,7 +84,7 @@ class OnlineClassifier(CausalComposer):
                 ) -> OnlineClassifier:
         """The committed model of `variant`, checked against the manifest beside it; a lookahead
         or pose representation it was not trained for is refused."""
-        path = (model_dir() if directory is None else Path(directory)) / MANIFEST
+        path = (REPO_MODEL_DIR if directory is None else Path(directory)) / MANIFEST
         manifest = load_manifest(path)
         try:
             entry = manifest["files"][variant]

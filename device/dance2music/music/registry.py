@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dance2music.artefacts import model_dir
+from pathlib import Path
+
+from dance2music.artefacts import REPO_MODEL_DIR
 from dance2music.errors import InputError
 from dance2music.music.beam import BeamSearch
 from dance2music.music.causal import (BaselineComposer, ConstantComposer, GreedyComposer,
@@ -40,18 +42,20 @@ def composer_names(representation: Representation = DEFAULT_REPRESENTATION) -> t
 
 def make_composer(name: str, k: int = DEFAULT_K, seed: int = 0, beam_width: int = 50,
                   representation: Representation = DEFAULT_REPRESENTATION,
-                  lookahead_frames: int = 0) -> Composer:
+                  lookahead_frames: int = 0, models: Path | None = None) -> Composer:
     """`lookahead_frames`: frames of each note's own interval the causal composers that look at
-    the dance see before deciding (random and constant ignore the dance)."""
+    the dance see before deciding (random and constant ignore the dance). `models`: the folder
+    of the note classifier and the baseline's threshold (default: the repository's)."""
+    models = REPO_MODEL_DIR if models is None else Path(models)
     if name == "beam":
         return BeamSearch(k=k, beam_width=beam_width)
     if name == "online":
-        return OnlineClassifier.shipped(k=k, lookahead_frames=lookahead_frames,
+        return OnlineClassifier.shipped(directory=models, k=k, lookahead_frames=lookahead_frames,
                                         representation=representation)
     if name == "greedy":
         return GreedyComposer(k=k, lookahead_frames=lookahead_frames)
     if name == "baseline":
-        threshold = load_baseline_threshold(model_dir() / "baseline.json", representation)
+        threshold = load_baseline_threshold(models / "baseline.json", representation)
         return BaselineComposer(threshold, k=k, seed=seed, lookahead_frames=lookahead_frames)
     if name == "random":
         return RandomComposer(k=k, seed=seed)

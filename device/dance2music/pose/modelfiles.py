@@ -8,11 +8,11 @@ import dataclasses
 import platform
 from pathlib import Path
 
-from dance2music.artefacts import load_manifest, model_dir, verified
+from dance2music.artefacts import REPO_MODEL_DIR, load_manifest, verified
 from dance2music.errors import ModelError
 
 MANIFEST_NAME = "manifest.json"
-DEFAULT_MODEL_DIR = model_dir()
+DEFAULT_MODEL_DIR = REPO_MODEL_DIR
 
 # One inference thread (two were never faster on 2 cores) and an explicit precision hint
 # (the platform's, below): without it OpenVINO silently runs bf16 on AVX512-BF16 x86 and f16 on
