@@ -46,21 +46,18 @@ def duration_s(text: str) -> float:
     return value
 
 
+# Command-line flag -> the configuration key it overrides.
+FLAG_KEYS = {"source": ("capture", "source"), "mode": ("loop", "mode"),
+             "latency_ms": ("loop", "fixed_latency_ms"), "lookahead": ("loop", "lookahead_frames"),
+             "grid": ("loop", "grid"), "world": ("sound", "world")}
+
+
 def overrides(args: argparse.Namespace) -> dict[str, dict]:
     """The command line's flags as configuration keys (they override the file)."""
     out: dict[str, dict] = {"capture": {}, "loop": {}, "audio": {}, "sound": {}}
-    if args.source is not None:
-        out["capture"]["source"] = args.source
-    if args.mode is not None:
-        out["loop"]["mode"] = args.mode
-    if args.latency_ms is not None:
-        out["loop"]["fixed_latency_ms"] = args.latency_ms
-    if args.lookahead is not None:
-        out["loop"]["lookahead_frames"] = args.lookahead
-    if args.world is not None:
-        out["sound"]["world"] = args.world
-    if args.grid is not None:
-        out["loop"]["grid"] = args.grid
+    for flag, (section, key) in FLAG_KEYS.items():
+        if getattr(args, flag) is not None:
+            out[section][key] = getattr(args, flag)
     if args.audio_file is not None:
         out["audio"] |= {"driver": "file", "audio_file": str(args.audio_file)}
     return out
