@@ -19,12 +19,12 @@ REFERENCE_DANCES = Path(__file__).resolve().parents[4] / "shared" / "data" / "ai
 
 # Gain (dB) from the synth's default output to TARGET_LUFS; measured by measure_db().
 LEVEL_DB: dict[str, float] = {
-    "piano": 10.20,
-    "mallets": 9.37,
-    "night": 7.35,
-    "blues": 7.58,
-    "koto": 10.19,
-    "dream": 8.36,
+    "piano": 9.83,
+    "mallets": 9.03,
+    "night": 7.20,
+    "blues": 7.13,
+    "koto": 9.46,
+    "dream": 7.28,
 }
 
 
