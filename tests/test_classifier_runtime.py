@@ -36,7 +36,9 @@ def reference_clip(manifest, aistpp_clips):
 
 def test_shipped_model_reproduces_its_recorded_accuracy(reference_clip):
     vectors, ref = reference_clip
-    assert ref["lookahead_frames"] == DEFAULT_LOOKAHEAD_FRAMES  # the shipped default
+    # recorded at d = 2; the shipped default (DEFAULT_LOOKAHEAD_FRAMES) is another d the same
+    # model was trained for
+    assert {ref["lookahead_frames"], DEFAULT_LOOKAHEAD_FRAMES} <= set(trained_for()["lookahead_frames"])
     online = make_composer("online", lookahead_frames=ref["lookahead_frames"])
     assert isinstance(online, OnlineClassifier) and online.path.name == "note_classifier.onnx"
     acc = measures.next_note_accuracy(online, vectors, BeamSearch().compose(vectors))

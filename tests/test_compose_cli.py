@@ -35,9 +35,13 @@ def test_compose_writes_every_format(tmp_path):
     expected = np.array(data["onsets_s"])[changes]
     reference = fluid.render(midi.read_midi(outs[1]), duration_s=13.0)
     assert np.abs(onset_offsets_s(audio, reference, rate, expected)).max() <= 1 / rate
+    # Each expected onset is heard near its time. Not the reverse: the detector may also fire
+    # inside a held note's reverb tail (seen 124 ms after an onset, depending on the floating-
+    # point state earlier tests leave in the process); the sample-exact comparison above is
+    # the check that nothing sounds off the grid.
     found = detect_onsets(audio, rate)
-    assert len(found) >= 0.9 * len(expected)
-    assert np.abs(found[:, None] - expected[None, :]).min(axis=1).max() < 0.008
+    heard = np.abs(expected[:, None] - found[None, :]).min(axis=1) < 0.008
+    assert heard.mean() >= 0.9
     assert outs[3].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -12,9 +12,11 @@ from dance2music.music.scale import FIRST_NOTE
 
 DEFAULT_K = 6  # frames per note: 0.2 s at 30 fps
 DEFAULT_WINDOW = 10  # notes of local history (60 frames)
-# Frames of a note's own interval seen before deciding it (67 ms at 30 fps, inside the default
-# fixed latency of 100 ms): README, the lookahead table.
-DEFAULT_LOOKAHEAD_FRAMES = 2
+# Frames of a note's own interval seen before deciding it (33 ms at 30 fps, inside the default
+# fixed latency of 100 ms). 2 frames (67 ms) measure better offline but left too little of L
+# for frame jitter live: 1-2 misses per 2 min on the idle 2-core VM (tests/test_soak.py), 0 at
+# 1 frame. README, the lookahead table.
+DEFAULT_LOOKAHEAD_FRAMES = 1
 
 
 def check_dance(vectors: np.ndarray, k: int) -> np.ndarray:
