@@ -96,8 +96,12 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+# The Python threads measured (OpenVINO's own inference threads count in the whole process).
+THREADS = ("MainThread", "pose", "capture", "audio-file")
+
+
 def thread_cpu_s() -> dict[str, float]:
-    """CPU seconds of each Python thread by name (capture, audio-file, the loop's MainThread)."""
+    """CPU seconds of each Python thread by name."""
     out = {}
     for t in threading.enumerate():
         try:
@@ -149,7 +153,7 @@ def after_warm_up(samples, duration_s):
     # Per thread, up to the last periodic sample (the capture and audio threads end with the run).
     periodic = samples[-2]
     threads = {name: 100 * (periodic[3][name] - first[3].get(name, 0.0)) / (periodic[0] - first[0])
-               for name in periodic[3] if name in ("MainThread", "capture", "audio-file")}
+               for name in periodic[3] if name in THREADS}
     return (cpu_pct, threads, last[2] - first[2],
             max(s[2] for s in samples if s[0] >= warm) - first[2])
 
@@ -259,9 +263,8 @@ def main() -> int:
                     f"{fades} fades", ""),
             ("CPU, whole process (% of one core)", f"{cpu_pct:.1f}",
              f"goal <= {GOAL_CPU_PCT:g}: {'PASS' if cpu_pct <= GOAL_CPU_PCT else 'FAIL'}"),
-            ("  by thread: loop (pose, composer) / capture (decode) / FluidSynth render",
-             " / ".join(f"{threads.get(n, 0):.1f}" for n in ("MainThread", "capture",
-                                                              "audio-file")), ""),
+            ("  by thread: loop (composer) / pose / capture (decode) / FluidSynth render",
+             " / ".join(f"{threads.get(n, 0):.1f}" for n in THREADS), ""),
             ("frames in / dropped", f"{snap['fps']:.1f} fps / {snap['frames_dropped']}", ""),
         ]
         rows += [(f"latency {stage} p50 / p99 (ms)", fmt(snap["latency_ms"][stage]), "")

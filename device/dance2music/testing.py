@@ -1,5 +1,6 @@
 """Fakes for the live loop's seams, on a manual clock: a sink that records what it was sent, a
-camera feed, an estimator that replays a pose file, and a rig that wires a LiveLoop on them.
+camera feed, the pose stage inline, an estimator that replays a pose file, and a rig that wires
+a LiveLoop on them.
 
 Used by the fast tests (no OpenVINO, no FluidSynth, no sleeping): time moves only when the
 feed waits for a frame or a test (or a slow fake composer) advances the clock."""
@@ -15,6 +16,7 @@ import numpy as np
 from dance2music.capture.source import Frame
 from dance2music.config import LoopSettings
 from dance2music.live.loop import LiveLoop
+from dance2music.live.perception import Perception, Seen
 from dance2music.live.stats import LiveStats
 from dance2music.modes.commands import CommandQueue
 from dance2music.pose.result import PoseResult, no_person
@@ -143,6 +145,35 @@ class FakeFeed:
         self.closed = True
 
 
+class InlinePoses:
+    """The pose stage in the caller's thread (seams.PoseFeed), for deterministic runs on the
+    manual clock: take() takes a frame and estimates its pose there and then."""
+
+    def __init__(self, feed: FakeFeed, perception: Perception):
+        self.feed = feed
+        self.perception = perception
+
+    @property
+    def dropped(self) -> int:
+        return self.feed.dropped
+
+    @property
+    def error(self) -> str | None:
+        return self.feed.error
+
+    @property
+    def ended(self) -> bool:
+        return self.feed.ended
+
+    def take(self, timeout_s: float) -> list[Seen]:
+        frame = self.feed.take(timeout_s)
+        seen = None if frame is None else self.perception.see(frame)
+        return [] if seen is None else [seen]
+
+    def close(self) -> None:
+        self.feed.close()
+
+
 class ReplayEstimator:
     """A PoseEstimator replaying a pose file ((T, 18, 3) keypoints at `fps`) by frame time,
     round and round; nobody in view while `absent(t_s)` says so."""
@@ -187,7 +218,7 @@ class FakeRig:
         self.loop = LiveLoop(self._open_feed, self.estimator, self.sink, composer_for,
                              self.settings, self.stats, self.commands, clock=self.clock,
                              observers=[self.events.append, *observers], audio_retry_s=0.5,
-                             sound=sound)
+                             sound=sound, pose_feed=InlinePoses)
         self.loop.idle_wait_s = 0
 
     def _open_feed(self) -> FakeFeed:

@@ -57,12 +57,18 @@ class NoteGrid:
         # waited for: the latest one holds (as at d = 0: half the latency).
         waited = self.lookahead_ticks + max(0, self.latency_ticks - self.lookahead_ticks) // 2
         return NoteSlot(n, boundary, onset, onset + self.note_ticks,
-                        n * self.k + self.lookahead_frames,
+                        first_frames_needed(n * self.k + self.lookahead_frames),
                         boundary + waited, onset - self.guard_ticks)
 
     def first_after(self, tick: int) -> int:
         """The index of the first boundary later than `tick` (wake: no burst of past ones)."""
         return max(0, (tick - self.origin_tick) // self.note_ticks + 1)
+
+
+def first_frames_needed(frames: int) -> int:
+    """A grid's first boundary waits for one frame at least (as long as it may wait): whether
+    someone is in view, and so whether music starts, needs a frame to go by."""
+    return max(1, frames)
 
 
 def _ticks(ms: float, ticks_per_s: int) -> int:

@@ -1,9 +1,9 @@
 """The fixed-latency loop: the one place that wires the rooms together (docs/live-loop.md).
 
-Each step: commands -> mode; the audio output (open, retried, its clock mapped); a frame ->
-perception -> the pose slots on the audio clock; then every note boundary whose frames are in
-(or waited for long enough): presence -> decider -> scheduler. Data flows one way; commands
-arrive only through the CommandQueue."""
+Each step: commands -> mode; the audio output (open, retried, its clock mapped); the poses the
+pose thread computed (capture -> perception, off this thread) -> the pose slots on the audio
+clock; then every note boundary whose frames are in (or waited for long enough): presence ->
+decider -> scheduler. Data flows one way; commands arrive only through the CommandQueue."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from dance2music.config import LoopSettings
 from dance2music.live.audio import AudioOutput
 from dance2music.live.decider import Decider
 from dance2music.live.grid import GRID_FPS, NoteSlot, Timeline
-from dance2music.live.perception import Perception
+from dance2music.live.perception import Perception, PoseThread
 from dance2music.live.presence import Presence
 from dance2music.live.scheduler import NoteScheduler
 from dance2music.live.tempo_grid import TempoTimeline
 from dance2music.live.seams import (Clock, FrameFeed, LiveComposer, MonotonicClock, NoteObserver,
-                                    NoteSink, PoseEstimator)
+                                    NoteSink, PoseEstimator, PoseFeed)
 from dance2music.modes.commands import SOUND_VERBS, Command, CommandQueue
 from dance2music.modes.machine import ModeMachine
 from dance2music.modes.table import CUE_STEP_S, CUE_TAIL_S, CUE_VELOCITY, MODES, REPLAY
@@ -34,7 +34,9 @@ from dance2music.synth.sequencer import CUE_CHANNEL
 
 log = logging.getLogger(__name__)
 
-FRAME_WAIT_S = 0.02
+# How long a step waits for poses: a boundary whose frames are late is decided at most this
+# long after its wait expired (it expires 32 ms before the send-by time at L = 100 ms, d = 1).
+POSE_WAIT_S = 0.005
 IDLE_WAIT_S = 0.2  # standby: how long a step waits for a command
 MOTION_CONTEXT_FRAMES = 1 + 2 * BEAT_DELAY_FRAMES  # before an interval, for speeds and beats
 
@@ -47,8 +49,10 @@ class LiveLoop:
                  audio_retry_s: float = 2.0, clock: Clock | None = None,
                  observers: Sequence[NoteObserver] = (),
                  on_mode: Callable[[str], None] = lambda mode: None, k: int = DEFAULT_K,
-                 stopping: threading.Event | None = None, sound: LiveSound | None = None):
-        self.open_feed, self.sink, self.settings = open_feed, sink, settings
+                 stopping: threading.Event | None = None, sound: LiveSound | None = None,
+                 pose_feed: Callable[[FrameFeed, Perception], PoseFeed] = PoseThread):
+        self.open_feed, self.pose_feed = open_feed, pose_feed
+        self.sink, self.settings = sink, settings
         self.stats, self.commands, self.on_mode, self.k = stats, commands, on_mode, k
         self.clock = clock or MonotonicClock()
         self.machine = ModeMachine(settings.mode)
@@ -62,7 +66,7 @@ class LiveLoop:
         self.presence = Presence(self.audio.ticks(settings.absent_s * 1000),
                                  self.audio.ticks(settings.fade_ms))
         self.idle_wait_s = IDLE_WAIT_S
-        self.feed: FrameFeed | None = None  # None: standby
+        self.feed: PoseFeed | None = None  # None: standby
         self.timeline: Timeline | None = None  # laid once the audio clock runs
         self._generation = 0  # the audio clock the timeline lies on
         self._cue_end_tick = 0  # no note before this onset: a cue is playing
@@ -165,7 +169,7 @@ class LiveLoop:
             self.timeline.look_ahead(self.decider.lookahead_frames)
         if self.feed is None:
             self.perception.reset()
-            self.feed = self.open_feed()
+            self.feed = self.pose_feed(self.open_feed(), self.perception)
 
     def _standby(self) -> None:
         """Camera closed, nothing decided; the audio stays open for the cues."""
@@ -179,18 +183,17 @@ class LiveLoop:
         self.timeline = None  # on wake: laid from then on
 
     def _perceive(self, audio: bool) -> None:
-        frame = self.feed.take(FRAME_WAIT_S)
+        seen_all = self.feed.take(POSE_WAIT_S)
         self.stats.set_frames_dropped(self.feed.dropped)
         self.stats.component("camera", self.feed.error is None, self.feed.error)
         if audio and self.timeline is None:
             self.timeline = self._new_timeline()
             self.presence.forget()
             self.decider.end_segment()
-        if frame is None or self.timeline is None:
+        if self.timeline is None:
             return
-        seen = self.perception.see(frame)
-        if seen is not None:
-            tick = self.audio.tick_at(frame.timestamp_ns)
+        for seen in seen_all:
+            tick = self.audio.tick_at(seen.frame.timestamp_ns)
             if seen.present:
                 self.presence.seen(tick)
             self.timeline.add(tick, seen)

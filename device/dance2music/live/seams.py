@@ -8,15 +8,18 @@ from __future__ import annotations
 import dataclasses
 import time
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from dance2music.capture.source import Frame
 from dance2music.pose.result import PoseEstimator, PoseResult
 
-__all__ = ["Clock", "MonotonicClock", "NoteSink", "FrameFeed", "PoseEstimator", "PoseResult",
-           "LiveComposer", "NoteEvent", "NoteObserver"]
+if TYPE_CHECKING:
+    from dance2music.live.perception import Seen
+
+__all__ = ["Clock", "MonotonicClock", "NoteSink", "FrameFeed", "PoseFeed", "PoseEstimator",
+           "PoseResult", "LiveComposer", "NoteEvent", "NoteObserver"]
 
 
 class Clock(Protocol):
@@ -75,6 +78,19 @@ class FrameFeed(Protocol):
     ended: bool
 
     def take(self, timeout_s: float) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+
+class PoseFeed(Protocol):
+    """Poses of a running capture, every one in capture order (perception.PoseThread; the
+    fakes' InlinePoses). Closing it closes the capture."""
+
+    dropped: int
+    error: str | None
+    ended: bool
+
+    def take(self, timeout_s: float) -> list[Seen]: ...
 
     def close(self) -> None: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from dance2music.live.grid import GRID_FPS, NoteGrid, NoteSlot
+from dance2music.live.grid import GRID_FPS, NoteGrid, NoteSlot, first_frames_needed
 from dance2music.live.history import PoseGrid
 from dance2music.music.grid import GridFollower, GridSettings
 from dance2music.music.tempo import TempoEstimate, TempoSettings, TempoTracker
@@ -71,7 +71,7 @@ class TempoTimeline:
         g = self.grid
         while True:
             boundary = self._boundary
-            needed = self._slot_at(boundary - 1) + 1  # the slots lying before the boundary
+            needed = first_frames_needed(self._slot_at(boundary - 1) + 1)  # slots before it
             wait_until = boundary + g.latency_ticks // 2
             # Feed the tracker as slots become final, not all at the boundary: less work
             # between the last frame and the decision.
