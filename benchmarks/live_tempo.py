@@ -72,9 +72,9 @@ def main() -> int:
                                                               audio_file=tmp / "live.wav"))
         events, stats = [], LiveStats(args.latency_ms, window=10**6)
         loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(),
-                        ReplayEstimator(dance_file(tmp / "dance.npz")), sink,
-                        lambda name: GreedyComposer(lookahead_frames=args.lookahead), settings,
-                        stats, CommandQueue(),
+                        ReplayEstimator(dance_file(tmp / "dance.npz"), from_first_frame=True),
+                        sink, lambda name: GreedyComposer(lookahead_frames=args.lookahead),
+                        settings, stats, CommandQueue(),
                         observers=[events.append])
         print(f"{args.minutes:g} min, {args.grid} grid, L = {args.latency_ms} ms, lookahead "
               f"{args.lookahead}", flush=True)
