@@ -117,9 +117,8 @@ def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
         world: str | None = None, grid: str = "fixed") -> dict:
     """`world` None: the paper's piano melody, FluidSynth's raw output (sample-exact audit);
     else that world with its accompaniment, dynamics and the live level chain."""
-    tempo_without_lookahead = {"lookahead_frames": 0} if grid == "tempo" else {}
     cfg = Config().with_overrides(loop={"mode": "live", "fixed_latency_ms": latency_ms,
-                                        "grid": grid, **tempo_without_lookahead},
+                                        "grid": grid},
                                   audio={"driver": "file", "audio_file": str(wav)},
                                   sound={"level": world is not None, "world": world or "piano"})
     stats = LiveStats(latency_ms, window=10**6)

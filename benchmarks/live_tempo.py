@@ -11,6 +11,7 @@ The pose model is not in this loop (benchmarks/live_run.py --grid tempo measures
 demo video, which has no pulse).
 
     python benchmarks/live_tempo.py [--minutes 10] [--grid tempo|fixed] [--latency-ms 100]
+                                     [--lookahead 1]
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--grid", choices=("tempo", "fixed"), default="tempo")
     ap.add_argument("--latency-ms", type=int, default=LoopSettings().fixed_latency_ms)
+    ap.add_argument("--lookahead", type=int, default=LoopSettings().lookahead_frames,
+                    help="frames (warped samples on the tempo grid) of each note's interval "
+                         "the greedy composer sees")
     args = ap.parse_args()
     if not CLIPS:
         print("no shared AIST++ clips: nothing to replay")
@@ -68,10 +72,12 @@ def main() -> int:
                                                               audio_file=tmp / "live.wav"))
         events, stats = [], LiveStats(args.latency_ms, window=10**6)
         loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(),
-                        ReplayEstimator(dance_file(tmp / "dance.npz")), sink,
-                        lambda name: GreedyComposer(), settings, stats, CommandQueue(),
+                        ReplayEstimator(dance_file(tmp / "dance.npz"), from_first_frame=True),
+                        sink, lambda name: GreedyComposer(lookahead_frames=args.lookahead),
+                        settings, stats, CommandQueue(),
                         observers=[events.append])
-        print(f"{args.minutes:g} min, {args.grid} grid, L = {args.latency_ms} ms", flush=True)
+        print(f"{args.minutes:g} min, {args.grid} grid, L = {args.latency_ms} ms, lookahead "
+              f"{args.lookahead}", flush=True)
         loop.run(duration_s=args.minutes * 60)
         audio, rate = read_wav(tmp / "live.wav")
     notes = [e for e in events if e.kind == "note"]

@@ -16,6 +16,7 @@ from typing import Any
 from dance2music.errors import InputError
 from dance2music.modes.table import MODE_NAMES as MODES
 from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES
+from dance2music.music.grid import longest_note_s
 from dance2music.pose.features import DEFAULT_REPRESENTATION, REPRESENTATIONS
 from dance2music.sound.worlds import DEFAULT_WORLD, WORLD_NAMES
 
@@ -228,26 +229,32 @@ POSE_AND_DECISION_MS = 16
 FRAME_PERIOD_MS = 1000 / 30
 
 
-def lookahead_latency_ms(lookahead_frames: int) -> float:
-    """The smallest fixed latency that lets a decision wait for its lookahead frames."""
-    return lookahead_frames * FRAME_PERIOD_MS + POSE_AND_DECISION_MS
+def lookahead_latency_ms(lookahead_frames: int, grid: str = "fixed") -> float:
+    """The smallest fixed latency that lets a decision wait for its lookahead frames: the last
+    of its d samples lies d - 1 sample steps after the boundary (a frame period on the fixed
+    grid; a k-th of the longest note on the tempo grid, whose samples are in warped time), its
+    frame is in a frame period later, then pose and decision."""
+    if lookahead_frames == 0:
+        return POSE_AND_DECISION_MS
+    step_ms = FRAME_PERIOD_MS if grid == "fixed" else 1000 * longest_note_s() / DEFAULT_K
+    return (lookahead_frames - 1) * step_ms + FRAME_PERIOD_MS + POSE_AND_DECISION_MS
 
 
 def _combination_errors(cfg: Config) -> list[str]:
     """Keys that are each valid but do not go together."""
     errors = []
     loop = cfg.loop
-    if loop.fixed_latency_ms < lookahead_latency_ms(loop.lookahead_frames):
+    d = loop.lookahead_frames
+    needed_ms = lookahead_latency_ms(d, loop.grid)
+    if loop.fixed_latency_ms < needed_ms:
+        why = (f"{d} frame periods of {FRAME_PERIOD_MS:.1f} ms" if loop.grid == "fixed" else
+               f"on the tempo grid the last of {d} warped samples lies up to {d - 1} x "
+               f"{1000 * longest_note_s() / DEFAULT_K:.0f} ms after the boundary at the slowest "
+               f"tempo, its frame a frame period of {FRAME_PERIOD_MS:.1f} ms later")
         errors.append(f"[loop] fixed_latency_ms = {loop.fixed_latency_ms} is too short for [loop] "
-                      f"lookahead_frames = {loop.lookahead_frames}: expected >= "
-                      f"{lookahead_latency_ms(loop.lookahead_frames):.0f} ms ("
-                      f"{loop.lookahead_frames} frame periods of {FRAME_PERIOD_MS:.1f} ms + "
+                      f"lookahead_frames = {d}: expected >= {needed_ms:.0f} ms ({why} + "
                       f"{POSE_AND_DECISION_MS} ms pose and decision time); lower "
                       f"lookahead_frames or raise fixed_latency_ms")
-    if loop.grid == "tempo" and loop.lookahead_frames:
-        # The lookahead counts frames of the fixed grid; on the tempo grid it is not built yet.
-        errors.append(f"[loop] grid = \"tempo\" needs [loop] lookahead_frames = 0, got "
-                      f"{loop.lookahead_frames}: the tempo grid has no lookahead yet")
     h = cfg.health
     if h.page_on_lan and not h.token:
         errors.append("[health] page_on_lan = true needs a [health] token: the camera's view "

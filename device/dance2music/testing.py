@@ -176,9 +176,12 @@ class InlinePoses:
 
 class ReplayEstimator:
     """A PoseEstimator replaying a pose file ((T, 18, 3) keypoints at `fps`) by frame time,
-    round and round; nobody in view while `absent(t_s)` says so."""
+    round and round; nobody in view while `absent(t_s)` says so. `from_first_frame`: time
+    counts from the first frame it is shown, so a camera on the real monotonic clock replays
+    the file from its start, not from wherever that clock happens to be."""
 
-    def __init__(self, path: Path, absent=lambda t_s: False):
+    def __init__(self, path: Path, absent=lambda t_s: False, from_first_frame: bool = False):
+        self._start_s: float | None = None if from_first_frame else 0.0
         data = np.load(path)
         self.keypoints = data["keypoints"]
         self.fps = float(data["fps"])
@@ -189,7 +192,9 @@ class ReplayEstimator:
     def estimate(self, frame_bgr: np.ndarray, timestamp_s: float) -> PoseResult:
         if self.absent(timestamp_s):
             return no_person(0.0, timestamp_s, True)
-        i = int(timestamp_s * self.fps) % len(self.keypoints)
+        if self._start_s is None:
+            self._start_s = timestamp_s
+        i = int((timestamp_s - self._start_s) * self.fps) % len(self.keypoints)
         h, w = frame_bgr.shape[:2]
         keypoints = self.keypoints[i].copy()
         keypoints[:, :2] *= np.array([w, h]) / self.image_size  # onto this frame's pixels

@@ -199,12 +199,11 @@ class LiveLoop:
             self.timeline.add(tick, seen)
 
     def _new_timeline(self) -> Timeline | TempoTimeline:
-        """The note grid on the audio clock: fixed, or following the dancer's tempo (composers
-        with a lookahead keep the fixed grid: their lookahead is in fixed frames, and the
-        configuration refuses the tempo grid with a lookahead)."""
-        if self.settings.grid == "tempo" and self.decider.lookahead_frames == 0:
+        """The note grid on the audio clock: fixed, or following the dancer's tempo."""
+        if self.settings.grid == "tempo":
             return TempoTimeline(self.sink.now(), self.sink.ticks_per_s, self.k,
-                                 self.settings.fixed_latency_ms, self.settings.replay_s)
+                                 self.settings.fixed_latency_ms, self.decider.lookahead_frames,
+                                 self.settings.replay_s)
         return Timeline(self.sink.now(), self.sink.ticks_per_s, self.k,
                         self.settings.fixed_latency_ms, self.decider.lookahead_frames,
                         self.settings.replay_s)

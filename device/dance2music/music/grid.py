@@ -39,6 +39,15 @@ class GridSettings:
         return self.k / self.fps
 
 
+def longest_note_s(settings: GridSettings = GridSettings(),
+                   tempo: TempoSettings = TempoSettings()) -> float:
+    """The longest note the grid lays: the fixed step, or a note of the slowest tempo the
+    tracker reports (its beat fit reaches fine_ratio below min_bpm) bent by max_phase_step."""
+    slowest_bpm = tempo.min_bpm * (1 - tempo.fine_ratio)
+    bent_s = 60 / slowest_bpm / settings.notes_per_beat * (1 + settings.max_phase_step)
+    return max(settings.fixed_step_s, bent_s)
+
+
 class GridFollower:
     """Decides, at each note boundary, when the next note starts."""
 
