@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT / "device"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from live_audit import audit, fade_spans, scheduled_notes  # noqa: E402 (the tests' oracle)
-from test_live_tempo_grid import BlankCamera  # noqa: E402
 
 from dance2music.capture.thread import CaptureThread  # noqa: E402
 from dance2music.config import LoopSettings  # noqa: E402
@@ -40,7 +39,7 @@ from dance2music.pose import sequence  # noqa: E402
 from dance2music.synth.fluid import SynthSettings, render  # noqa: E402
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings  # noqa: E402
 from dance2music.synth.wav import read_wav  # noqa: E402
-from dance2music.testing import ReplayEstimator  # noqa: E402
+from dance2music.testing import RealTimeCamera, ReplayEstimator  # noqa: E402
 
 CLIPS = sorted((ROOT.parent / "shared" / "data" / "aistpp_break").glob("*.npz"))
 
@@ -71,7 +70,7 @@ def main() -> int:
         sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
                                                               audio_file=tmp / "live.wav"))
         events, stats = [], LiveStats(args.latency_ms, window=10**6)
-        loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(),
+        loop = LiveLoop(lambda: CaptureThread(RealTimeCamera(), 0.2).start(),
                         ReplayEstimator(dance_file(tmp / "dance.npz"), from_first_frame=True),
                         sink, lambda name: GreedyComposer(lookahead_frames=args.lookahead),
                         settings, stats, CommandQueue(),

@@ -4,7 +4,6 @@ shows the tempo; and once with real FluidSynth in real time, its audio against t
 rendering (slow)."""
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from live_audit import audit, fade_spans, scheduled_notes
 from tempo_data import FPS, free_dance, pulse_dance
 
 from dance2music import config
-from dance2music.capture.source import Frame, FrameSource
 from dance2music.capture.thread import CaptureThread
 from dance2music.config import LoopSettings
 from dance2music.errors import InputError
@@ -28,7 +26,7 @@ from dance2music.pose.sequence import PoseSequence, save
 from dance2music.synth.fluid import SynthSettings, render
 from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
 from dance2music.synth.wav import read_wav
-from dance2music.testing import RATE, FakeRig, ReplayEstimator
+from dance2music.testing import RATE, FakeRig, RealTimeCamera, ReplayEstimator
 
 LATENCY_MS = 100
 L_TICKS = LATENCY_MS * RATE // 1000
@@ -274,23 +272,6 @@ def test_grid_setting_is_validated(tmp_path):
         config.load(path)
 
 
-class BlankCamera(FrameSource):
-    """A 30 fps camera in real time whose frames the ReplayEstimator turns into a dance."""
-
-    name = "blank"
-
-    def open(self) -> None:
-        self._next_ns = time.monotonic_ns()
-
-    def read(self) -> Frame:
-        self._next_ns += int(1e9 / FPS)
-        time.sleep(max(0.0, (self._next_ns - time.monotonic_ns()) / 1e9))
-        return Frame(np.zeros((48, 64, 3), np.uint8), self._next_ns)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.mark.slow  # FluidSynth in real time: 14 s
 def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp_clips):
     """Real FluidSynth, a real-time camera replaying AIST++ break dance (80 BPM) from the
@@ -305,7 +286,7 @@ def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp
     settings = LoopSettings(mode="greedy", fixed_latency_ms=LATENCY_MS, absent_s=60,
                             grid="tempo")
     events, stats = [], LiveStats(LATENCY_MS)
-    loop = LiveLoop(lambda: CaptureThread(BlankCamera(), 0.2).start(),
+    loop = LiveLoop(lambda: CaptureThread(RealTimeCamera(), 0.2).start(),
                     ReplayEstimator(poses, from_first_frame=True),
                     sink, lambda name: GreedyComposer(lookahead_frames=settings.lookahead_frames),
                     settings, stats, CommandQueue(), observers=[events.append])

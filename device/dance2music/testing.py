@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from pathlib import Path
 
 import numpy as np
 
-from dance2music.capture.source import Frame
+from dance2music.capture.source import Frame, FrameSource
 from dance2music.config import LoopSettings
 from dance2music.live.loop import LiveLoop
 from dance2music.live.perception import Perception, Seen
+from dance2music.live.seams import FrameFeed
 from dance2music.live.stats import LiveStats
 from dance2music.modes.commands import CommandQueue
 from dance2music.pose.result import PoseResult, no_person
@@ -145,11 +147,34 @@ class FakeFeed:
         self.closed = True
 
 
+class RealTimeCamera(FrameSource):
+    """A blank camera at `fps` on the wall clock (for a CaptureThread): the ReplayEstimator
+    turns its frames into a dance."""
+
+    name = "real-time fake camera"
+
+    def __init__(self, fps: float = 30.0, size_px: tuple[int, int] = (64, 48)):
+        self.period_ns = int(round(1e9 / fps))
+        self._image = np.zeros((size_px[1], size_px[0], 3), dtype=np.uint8)
+        self._next_ns = 0
+
+    def open(self) -> None:
+        self._next_ns = time.monotonic_ns()
+
+    def read(self) -> Frame:
+        self._next_ns += self.period_ns
+        time.sleep(max(0.0, (self._next_ns - time.monotonic_ns()) / 1e9))
+        return Frame(self._image, self._next_ns)
+
+    def close(self) -> None:
+        pass
+
+
 class InlinePoses:
     """The pose stage in the caller's thread (seams.PoseFeed), for deterministic runs on the
     manual clock: take() takes a frame and estimates its pose there and then."""
 
-    def __init__(self, feed: FakeFeed, perception: Perception):
+    def __init__(self, feed: FrameFeed, perception: Perception):
         self.feed = feed
         self.perception = perception
 
