@@ -17,7 +17,7 @@ import numpy as np
 from dance2music.capture.source import Frame, FrameSource
 from dance2music.config import LoopSettings
 from dance2music.live.loop import LiveLoop
-from dance2music.live.perception import Perception, Seen
+from dance2music.live.perception import CaptureState, Perception, Seen
 from dance2music.live.seams import FrameFeed
 from dance2music.live.stats import LiveStats
 from dance2music.modes.commands import CommandQueue
@@ -170,21 +170,13 @@ class RealTimeCamera(FrameSource):
         pass
 
 
-class InlinePoses:
+class InlinePoses(CaptureState):
     """The pose stage in the caller's thread (seams.PoseFeed), for deterministic runs on the
     manual clock: take() takes a frame and estimates its pose there and then."""
 
     def __init__(self, feed: FrameFeed, perception: Perception):
         self.feed = feed
         self.perception = perception
-
-    @property
-    def dropped(self) -> int:
-        return self.feed.dropped
-
-    @property
-    def error(self) -> str | None:
-        return self.feed.error
 
     @property
     def ended(self) -> bool:

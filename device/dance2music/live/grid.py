@@ -53,9 +53,7 @@ class NoteGrid:
     def slot(self, n: int) -> NoteSlot:
         boundary = self.origin_tick + n * self.note_ticks
         onset = boundary + self.latency_ticks
-        # Frames arriving later than halfway from the lookahead's end to the onset are not
-        # waited for: the latest one holds (as at d = 0: half the latency).
-        waited = self.lookahead_ticks + max(0, self.latency_ticks - self.lookahead_ticks) // 2
+        waited = frame_wait_ticks(self.lookahead_ticks, self.latency_ticks)
         return NoteSlot(n, boundary, onset, onset + self.note_ticks,
                         first_frames_needed(n * self.k + self.lookahead_frames),
                         boundary + waited, onset - self.guard_ticks)
@@ -63,6 +61,13 @@ class NoteGrid:
     def first_after(self, tick: int) -> int:
         """The index of the first boundary later than `tick` (wake: no burst of past ones)."""
         return max(0, (tick - self.origin_tick) // self.note_ticks + 1)
+
+
+def frame_wait_ticks(lookahead_ticks: int, latency_ticks: int) -> int:
+    """How long after its boundary a decision waits for its frames: frames arriving later than
+    halfway from the lookahead's end to the onset are not waited for, the latest one holds (at
+    d = 0: half the latency)."""
+    return lookahead_ticks + max(0, latency_ticks - lookahead_ticks) // 2
 
 
 def first_frames_needed(frames: int) -> int:

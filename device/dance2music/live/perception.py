@@ -72,7 +72,21 @@ class Perception:
         self.stats.set_person_present(False)
 
 
-class PoseThread:
+class CaptureState:
+    """A pose feed's capture, as the loop reports it: frames dropped, and its error."""
+
+    feed: FrameFeed
+
+    @property
+    def dropped(self) -> int:
+        return self.feed.dropped
+
+    @property
+    def error(self) -> str | None:
+        return self.feed.error
+
+
+class PoseThread(CaptureState):
     """Frames from a running capture -> Perception, in a thread of its own; the loop takes the
     poses in capture order (seams.PoseFeed). Closing it closes the capture."""
 
@@ -84,14 +98,6 @@ class PoseThread:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pose", daemon=True)
         self._thread.start()
-
-    @property
-    def dropped(self) -> int:
-        return self.feed.dropped
-
-    @property
-    def error(self) -> str | None:
-        return self.feed.error
 
     @property
     def ended(self) -> bool:

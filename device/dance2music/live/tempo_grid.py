@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from dance2music.live.grid import GRID_FPS, NoteGrid, NoteSlot, first_frames_needed
+from dance2music.live.grid import (GRID_FPS, NoteGrid, NoteSlot, first_frames_needed,
+                                   frame_wait_ticks)
 from dance2music.live.history import PoseGrid
 from dance2music.music.grid import GridFollower, GridSettings
 from dance2music.music.tempo import TempoEstimate, TempoSettings, TempoTracker
@@ -85,12 +86,12 @@ class TempoTimeline:
             self._feed(min(self.poses.filled, before))
             if self._next is None:
                 # Half the latency, as with no lookahead: a lookahead only waits longer.
-                if self.poses.filled < before and now() < boundary + g.latency_ticks // 2:
+                if self.poses.filled < before and now() < boundary + frame_wait_ticks(0, g.latency_ticks):
                     return
                 self._hold(before)
                 self._next = self._follow(before, boundary)
             needed, lookahead_ticks = self._lookahead(boundary, self._next, before)
-            waited = lookahead_ticks + max(0, g.latency_ticks - lookahead_ticks) // 2
+            waited = frame_wait_ticks(lookahead_ticks, g.latency_ticks)
             if self.poses.filled < needed and now() < boundary + waited:
                 return
             self._hold(needed)
