@@ -39,7 +39,7 @@ import numpy as np
 from dance2music.capture.open import DEMO_VIDEO
 from dance2music.capture.thread import CaptureThread
 from dance2music.capture.video import VideoFileSource
-from dance2music.config import Config, LoopSettings, lookahead_latency_ms
+from dance2music.config import AudioSettings, Config, LoopSettings, lookahead_latency_ms
 from dance2music.live.appliance import composer_factory, make_sink
 from dance2music.live.grid import GUARD_MS
 from dance2music.live.loop import LiveLoop
@@ -47,7 +47,7 @@ from dance2music.live.stats import STAGES, LiveStats
 from dance2music.modes.commands import CommandQueue
 from dance2music.sound.live import LiveSound
 from dance2music.sound.worlds import WORLD_NAMES
-from dance2music.synth.fluid import SynthSettings, render
+from dance2music.synth.fluid import render
 from dance2music.synth.loudness import integrated_lufs, true_peak_dbtp
 from dance2music.synth.wav import read_wav
 
@@ -163,7 +163,7 @@ def audio_audit(wav: Path, events, fade_ms: int):
     # Shutdown cuts the sound and renders two blocks more: compare before it.
     end = min(len(audio) - 4096, notes[-1].boundary)
     reference = render(scheduled_notes(events, rate, end, fade_ms * rate // 1000),
-                       SynthSettings(), duration_s=end / rate)
+                       AudioSettings(), duration_s=end / rate)
     struck_s = np.array([e.onset for e in notes if e.struck and e.onset < end - rate // 50]) / rate
     grid_ok = all((e.onset - e.boundary) == notes[0].onset - notes[0].boundary for e in notes)
     return (audit(audio[:end], reference, struck_s, rate, fade_spans(events, end)), grid_ok,

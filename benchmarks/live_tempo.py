@@ -30,14 +30,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 from live_audit import audit, fade_spans, scheduled_notes  # noqa: E402 (the tests' oracle)
 
 from dance2music.capture.thread import CaptureThread  # noqa: E402
-from dance2music.config import LoopSettings  # noqa: E402
+from dance2music.config import AudioSettings, LoopSettings  # noqa: E402
 from dance2music.live.loop import LiveLoop  # noqa: E402
 from dance2music.live.stats import LiveStats  # noqa: E402
 from dance2music.modes.commands import CommandQueue  # noqa: E402
 from dance2music.music.causal import GreedyComposer  # noqa: E402
 from dance2music.pose import sequence  # noqa: E402
-from dance2music.synth.fluid import SynthSettings, render  # noqa: E402
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings  # noqa: E402
+from dance2music.synth.fluid import render  # noqa: E402
+from dance2music.synth.sequencer import FluidSynthSink  # noqa: E402
 from dance2music.synth.wav import read_wav  # noqa: E402
 from dance2music.testing import RealTimeCamera, ReplayEstimator  # noqa: E402
 
@@ -67,8 +67,7 @@ def main() -> int:
         tmp = Path(tmp)
         settings = LoopSettings(mode="greedy", fixed_latency_ms=args.latency_ms, absent_s=60,
                                 grid=args.grid)
-        sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
-                                                              audio_file=tmp / "live.wav"))
+        sink = FluidSynthSink(AudioSettings(driver="file", audio_file=str(tmp / "live.wav")))
         events, stats = [], LiveStats(args.latency_ms, window=10**6)
         loop = LiveLoop(lambda: CaptureThread(RealTimeCamera(), 0.2).start(),
                         ReplayEstimator(dance_file(tmp / "dance.npz"), from_first_frame=True),

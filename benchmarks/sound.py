@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from dance2music.composition import compose_sequence  # noqa: E402
+from dance2music.config import AudioSettings  # noqa: E402
 from dance2music.pose import sequence  # noqa: E402
 from dance2music.sound import calibration  # noqa: E402
 from dance2music.sound.accompaniment import clashes  # noqa: E402
@@ -48,7 +49,7 @@ def live_render(performance, world: str) -> tuple[np.ndarray, float]:
     """The performance through the live path (float render, calibrated gain, limiter) in
     BLOCK-frame blocks as the paced output renders them; (audio, CPU seconds)."""
     fs = fluid._import_fluidsynth()
-    settings = fluid.SynthSettings()
+    settings = AudioSettings()
     synth, seq, dest = fluid.open_synth(settings, performance.programs)
     try:
         renderer = LimitedRenderer(fs, synth, RATE, level_db=calibration.gain_db(world))

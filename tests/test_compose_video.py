@@ -9,6 +9,7 @@ import pytest
 from conftest import SHARED
 
 from dance2music.cli import main
+from dance2music.config import AudioSettings
 from dance2music.synth import fluid, midi
 from onsets import onset_offsets_s
 
@@ -58,7 +59,7 @@ def test_video_gets_its_music_aligned_to_the_frames(tmp_path):
     # The music as written to the MIDI file (every channel), rendered offline at exactly its
     # times (sample-exact, see test_synth): each melody note must sound in the video's AAC
     # track within 5 ms of its time.
-    reference = fluid.render(midi.read_midi(mid), fluid.SynthSettings(sample_rate_hz=rate),
+    reference = fluid.render(midi.read_midi(mid), AudioSettings(sample_rate_hz=rate),
                              duration_s=duration, programs=midi.programs_of(mid))
     times = np.array(data["onsets_s"])[starts]
     late = onset_offsets_s(audio, reference, rate, times)

@@ -4,7 +4,8 @@ block (live) as on a whole signal (renderings)."""
 import numpy as np
 import pytest
 
-from dance2music.synth.fluid import SynthSettings, _import_fluidsynth, open_synth
+from dance2music.config import AudioSettings
+from dance2music.synth.fluid import _import_fluidsynth, open_synth
 from dance2music.synth.limiter import StreamingLimiter, needed_gain, smooth_gain
 from dance2music.synth.output import LIVE_CEILING, LimitedRenderer
 
@@ -45,7 +46,7 @@ def test_streaming_limiter_matches_the_whole_signal_curve(block):
 
 def test_live_rendering_never_clips_however_loud():
     fluidsynth = _import_fluidsynth()
-    synth, seq, _ = open_synth(SynthSettings(gain=2.0))
+    synth, seq, _ = open_synth(AudioSettings(gain=2.0))
     try:
         renderer = LimitedRenderer(fluidsynth, synth, RATE, volume_db=18.0, follow_loudness=False)
         for note in (36, 48, 52, 55, 60, 64, 67, 72):

@@ -143,7 +143,7 @@ def test_standby_closes_the_camera_and_wakes_on_a_new_grid_without_a_burst():
     rig.run_for(2.0)
     rig.commands.submit("standby")
     rig.run_for(0.5)
-    assert rig.feeds[0].closed and rig.loop.feed is None
+    assert rig.feeds[0].closed and not rig.loop.camera.is_open
     snap = rig.stats.read()
     assert snap.mode == "standby" and snap.person_present is False
     assert snap.components["camera"].state == "idle"

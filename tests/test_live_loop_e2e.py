@@ -13,6 +13,7 @@ from dance2music.capture.open import DEMO_VIDEO
 from dance2music.capture.source import CaptureError, FrameSource
 from dance2music.capture.thread import CaptureThread
 from dance2music.capture.video import VideoFileSource
+from dance2music.config import AudioSettings
 from dance2music.config import LoopSettings
 from dance2music.errors import ModelError
 from dance2music.live.grid import GRID_FPS
@@ -21,9 +22,9 @@ from dance2music.live.stats import LiveStats
 from dance2music.modes.commands import CommandQueue
 from dance2music.modes.table import MODES
 from dance2music.music.causal import GreedyComposer
-from dance2music.music.scale import FIRST_NOTE, MIDI_NOTES
-from dance2music.synth.fluid import SynthSettings, render
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.music.scale import FIRST_NOTE
+from dance2music.synth.fluid import render
+from dance2music.synth.sequencer import FluidSynthSink
 from dance2music.synth.wav import read_wav
 
 from live_audit import audit, fade_spans, scheduled_notes
@@ -66,8 +67,7 @@ class Recording(GreedyComposer):
 
 
 def make_loop(tmp_path, pose, composer, source=None, **loop_settings):
-    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
-                                                          audio_file=tmp_path / "out.wav"))
+    sink = FluidSynthSink(AudioSettings(driver="file", audio_file=str(tmp_path / "out.wav")))
     events = []
     settings = LoopSettings(**{"mode": "greedy", "fixed_latency_ms": LATENCY_MS,
                                **loop_settings})
@@ -213,7 +213,7 @@ def test_modes_cues_standby_and_wake(tmp_path, pose):
                                      zip([2.0, 1.5, 1.5], [c for _, c in timeline])],
                      daemon=True).start()
     capture_during_standby = []
-    threading.Timer(4.5, lambda: capture_during_standby.append(loop.feed)).start()
+    threading.Timer(4.5, lambda: capture_during_standby.append(loop.camera.feed)).start()
     run_for(loop, 7)
     cues = [e for e in events if e.kind == "cue"]
     motifs = [tuple(e.midi for e in cues[i:i + len(m)]) for i, m in

@@ -5,15 +5,16 @@ import time
 import numpy as np
 import pytest
 
-from dance2music.synth.fluid import AudioError, SynthSettings
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.config import AudioSettings
+from dance2music.synth.fluid import AudioError
+from dance2music.synth.sequencer import FluidSynthSink
 from dance2music.synth.wav import read_wav
 
 RATE = 48000
 
 
 def file_sink(path):
-    return FluidSynthSink(SynthSettings(), OutputSettings(driver="file", audio_file=path))
+    return FluidSynthSink(AudioSettings(driver="file", audio_file=str(path)))
 
 
 def test_audio_clock_keeps_the_wall_clocks_pace(tmp_path):
@@ -60,8 +61,7 @@ def test_fade_out_and_shutdown_silence(tmp_path):
 
 
 def test_a_sound_card_that_does_not_open_is_an_audio_error():
-    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="alsa",
-                                                          device="hw:CARD=NoSuchCard"))
+    sink = FluidSynthSink(AudioSettings(driver="alsa", device="hw:CARD=NoSuchCard"))
     with pytest.raises(AudioError, match="the alsa output 'hw:CARD=NoSuchCard' did not open"):
         sink.open()
     assert not sink.is_open

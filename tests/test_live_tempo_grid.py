@@ -12,7 +12,7 @@ from tempo_data import FPS, free_dance, pulse_dance
 
 from dance2music import config
 from dance2music.capture.thread import CaptureThread
-from dance2music.config import LoopSettings
+from dance2music.config import AudioSettings, LoopSettings
 from dance2music.errors import InputError
 from dance2music.health.metrics import exposition
 from dance2music.live.grid import GRID_FPS, NoteGrid
@@ -23,8 +23,8 @@ from dance2music.music.causal import GreedyComposer
 from dance2music.music.grid import NoteTimes, tempo_grid, warp
 from dance2music.pose import sequence
 from dance2music.pose.sequence import PoseSequence, save
-from dance2music.synth.fluid import SynthSettings, render
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.synth.fluid import render
+from dance2music.synth.sequencer import FluidSynthSink
 from dance2music.synth.wav import read_wav
 from dance2music.testing import RATE, FakeRig, RealTimeCamera, ReplayEstimator
 
@@ -281,8 +281,7 @@ def test_live_audio_on_a_tempo_grid_is_the_grid_exact_rendering(tmp_path, aistpp
     2.5-5.5 s into the clip, offline; from the start it ends locked at 80.05 BPM.)"""
     poses = tmp_path / "ch01.npz"
     save(sequence.load(aistpp_clips[0], view=0), poses)
-    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="file",
-                                                          audio_file=tmp_path / "out.wav"))
+    sink = FluidSynthSink(AudioSettings(driver="file", audio_file=str(tmp_path / "out.wav")))
     settings = LoopSettings(mode="greedy", fixed_latency_ms=LATENCY_MS, absent_s=60,
                             grid="tempo")
     events, stats = [], LiveStats(LATENCY_MS)

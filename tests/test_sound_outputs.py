@@ -126,11 +126,10 @@ def test_level_chain_on_a_fluidsynth_driver(jack_server, tmp_path):
     the driver2 callback renders every period and the sequencer's clock runs on it. (Its pace
     is the dummy backend's: without real-time scheduling on this loaded machine it ran at
     36,000-42,000 samples/s, with and without the level chain alike.)"""
-    from dance2music.synth.fluid import SynthSettings
-    from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+    from dance2music.config import AudioSettings
+    from dance2music.synth.sequencer import FluidSynthSink
 
-    sink = FluidSynthSink(SynthSettings(), OutputSettings(driver="jack", period_size=256),
-                          level=True)
+    sink = FluidSynthSink(AudioSettings(driver="jack", period_size=256), level=True)
     sink.open()
     try:
         start = sink.now()

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dance2music.config import AudioSettings
 from dance2music.synth import fluid, midi, score, wav
 from onsets import detect_onsets, onset_offsets_s
 
@@ -23,7 +24,7 @@ def test_repeated_notes_merge_and_silence_ends_notes():
 @pytest.mark.parametrize("rate", [48000, 44100])
 def test_rendered_onsets_are_on_the_grid(rate):
     notes = score.timed_notes(melody(), 6, 30)
-    settings = fluid.SynthSettings(sample_rate_hz=rate)
+    settings = AudioSettings(sample_rate_hz=rate)
     audio = fluid.render(notes, settings)
     assert audio.shape[1] == 2 and 20 * np.log10(np.abs(audio).max() / 32768) > -20
     found = detect_onsets(audio, rate)
@@ -41,7 +42,7 @@ def test_onsets_on_a_48khz_grid_are_sample_exact():
     notes = score.timed_notes(melody(30, seed=4), 6, 30)
     step = 9600
     later = [score.TimedNote(n.start_s + 0.2, n.end_s + 0.2, n.midi) for n in notes]
-    dry = fluid.SynthSettings(reverb=False)
+    dry = AudioSettings(reverb=False)
     a = fluid.render(notes, dry, duration_s=7.0).astype(np.int64)
     b = fluid.render(later, dry, duration_s=7.2).astype(np.int64)
     assert np.abs(b[:step]).max() <= 2  # silence before the first note
@@ -50,7 +51,7 @@ def test_onsets_on_a_48khz_grid_are_sample_exact():
 
 def test_missing_soundfont_is_a_clear_error(tmp_path):
     with pytest.raises(fluid.AudioError, match="SoundFont missing"):
-        fluid.render([], fluid.SynthSettings(soundfont=tmp_path / "none.sf2"))
+        fluid.render([], AudioSettings(soundfont=str(tmp_path / "none.sf2")))
 
 
 def test_midi_and_wav_round_trip(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dance2music.config import AudioSettings
 from dance2music.errors import InputError
 from dance2music import files
 from dance2music.files import atomic_path
@@ -19,7 +20,7 @@ from dance2music.pose.features import (DEFAULT_REPRESENTATION, MIN_CONFIDENCE, R
                                        pose_vectors)
 from dance2music.pose.sequence import TARGET_FPS, PoseSequence
 from dance2music.sound.performance import Performance, SoundOptions, perform, render_performance
-from dance2music.synth import fluid, midi, wav
+from dance2music.synth import midi, wav
 
 OUTPUT_FORMATS = (".json", ".mid", ".wav", ".png")
 MIN_JOINTS_FOR_PERSON = 4  # fewer confident joints than this: nobody in view
@@ -110,7 +111,7 @@ def to_json(c: Composition, performance: Performance) -> dict:
 
 
 def write_outputs(c: Composition, paths: list[Path],
-                  synth: fluid.SynthSettings = fluid.SynthSettings(),
+                  synth: AudioSettings = AudioSettings(),
                   sound: SoundOptions = SoundOptions()) -> None:
     check_outputs(paths)
     performance = c.performed(sound)
@@ -119,7 +120,7 @@ def write_outputs(c: Composition, paths: list[Path],
 
 
 def _write_each(c: Composition, performance: Performance, paths: list[Path],
-                synth: fluid.SynthSettings) -> None:
+                synth: AudioSettings) -> None:
     for path in paths:
         suffix = path.suffix.lower()
         if suffix == ".json":

@@ -93,7 +93,9 @@ class AudioSettings:
     gain: float = key(0.8, "synth output gain", "linear", 0.0, 10.0)
     polyphony: int = key(32, "voices at most", "voices", 1, 256)
     soundfont: str = key("/usr/share/sounds/sf2/FluidR3_GM.sf2", "SoundFont with a grand piano "
-                                                                  "at preset 0:0")
+                                                                  "at preset 0:0 (Debian "
+                                                                  "fluid-soundfont-gm, MIT)")
+    reverb: bool = key(True, "FluidSynth's reverb on every instrument")
     retry_s: float = key(2.0, "wait before retrying an audio output that failed to open", "s",
                          0.1, 600)
 

@@ -10,6 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dance2music.composition import OUTPUT_FORMATS, check_outputs, compose_sequence, write_outputs
+from dance2music.config import AudioSettings
 from dance2music.errors import InputError
 from dance2music.files import all_or_nothing
 from dance2music.media import mux
@@ -20,7 +21,6 @@ from dance2music.pose.extract import extract_poses
 from dance2music.pose.overlay import draw_skeleton
 from dance2music.report.strip import draw_note_strip
 from dance2music.sound.performance import SoundOptions, render_performance
-from dance2music.synth import fluid
 
 ALL_FORMATS = OUTPUT_FORMATS + mux.VIDEO_FORMATS
 
@@ -40,7 +40,7 @@ class ComposeOptions:
 
 
 def compose_video(video: Path, outputs: list[Path], options: ComposeOptions = ComposeOptions(),
-                  progress: bool = False, synth: fluid.SynthSettings = fluid.SynthSettings()
+                  progress: bool = False, synth: AudioSettings = AudioSettings()
                   ) -> dict[str, float]:
     """Compose music for `video` and write every output; returns seconds per stage."""
     check_outputs(outputs, ALL_FORMATS, inputs=(video,))

@@ -18,23 +18,15 @@ from dance2music.modes.button import ModeButton
 from dance2music.modes.commands import CommandQueue
 from dance2music.sound.live import LiveSound
 from dance2music.sound.outputs import OutputObserver
-from dance2music.synth.fluid import SynthSettings
-from dance2music.synth.sequencer import FluidSynthSink, OutputSettings
+from dance2music.synth.sequencer import FluidSynthSink
 
 log = logging.getLogger(__name__)
 
 
 def make_sink(cfg: Config) -> FluidSynthSink:
-    a = cfg.audio
-    if a.driver == "file" and not a.audio_file:
+    if cfg.audio.driver == "file" and not cfg.audio.audio_file:
         raise InputError("[audio] driver = \"file\" needs [audio] audio_file (or --audio-file)")
-    return FluidSynthSink(
-        SynthSettings(soundfont=Path(a.soundfont), sample_rate_hz=a.sample_rate_hz, gain=a.gain,
-                      polyphony=a.polyphony),
-        OutputSettings(driver=a.driver, device=a.device,
-                       audio_file=Path(a.audio_file) if a.audio_file else None,
-                       period_size=a.period_size, periods=a.periods),
-        level=cfg.sound.level)
+    return FluidSynthSink(cfg.audio, level=cfg.sound.level)
 
 
 def composer_factory(cfg: Config):

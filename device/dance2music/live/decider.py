@@ -39,18 +39,23 @@ class Decider:
         self.notes: deque[int] = deque(maxlen=1)
 
     # -- modes ------------------------------------------------------------------------------
-    def use(self, mode: Mode, recorded: np.ndarray) -> None:
-        """Enter `mode`: a fresh composer, or a replay of `recorded` (pose slots)."""
+    def use(self, mode: Mode, timeline: Timeline | TempoTimeline | None, replay_s: float
+            ) -> None:
+        """Enter `mode`: a fresh composer, or a replay of the timeline's last `replay_s` of
+        dance; the timeline, when laid, waits for the new composer's lookahead."""
         self._mode = mode
         self.end_segment()
         self.replay.cancel()
         self.composer = None
         if mode.name == REPLAY:
-            self.replay.start(recorded)
+            self.replay.start(timeline.recorded(replay_s) if timeline is not None
+                              else np.empty((0, 36)))
         elif mode.composer is not None:
             self.composer = self._load(mode)
         if self.composer is not None:
             self.notes = deque(maxlen=max(1, self.composer.history_notes))
+        if timeline is not None:
+            timeline.look_ahead(self.lookahead_frames)
 
     def _load(self, mode: Mode) -> LiveComposer | None:
         try:

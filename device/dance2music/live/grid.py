@@ -92,6 +92,7 @@ class Timeline:
         self.poses = PoseGrid(self.grid.origin_tick, self.grid.slot_ticks, keep)
         self._ticks_per_s, self._latency_ms = ticks_per_s, latency_ms
         self.n = 0  # the next boundary to decide
+        self.estimate = None  # a fixed grid follows no tempo (TempoTimeline's TempoEstimate)
 
     def look_ahead(self, frames: int) -> None:
         """Another composer: the same grid, with its lookahead."""

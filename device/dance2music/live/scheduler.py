@@ -34,15 +34,20 @@ class NoteScheduler:
         self.current: int | None = None  # note index of the melody; None: silence
         self._last_slot: NoteSlot | None = None  # of the latest note event
 
+    def _ms(self, ticks: int) -> float:
+        return ticks * 1000 / self.sink.ticks_per_s
+
     def _emit(self, event: NoteEvent) -> None:
         for observer in self.observers:
             observer(event)
 
     def play(self, slot: NoteSlot, note: int, decided: int | None,
-             motion: IntervalMotion | None = None) -> NoteEvent:
+             motion: IntervalMotion | None = None, captured_tick: int | None = None
+             ) -> NoteEvent:
         """Play `note` (an index) from the slot's onset: struck if another note sounds, held
         if it is the same; a miss if it is too late to send. `motion`: the interval's, for
-        the velocity and the chords."""
+        the velocity and the chords; `captured_tick`: when the newest frame the decision saw
+        was captured (its end-to-end latency is recorded)."""
         onset = slot.onset_tick
         arranger = self.sound.arranger
         with self.sink.render_lock():
@@ -55,19 +60,29 @@ class NoteScheduler:
                     self.sink.note_on(onset, e.midi, e.velocity, e.channel)
                 else:
                     self.sink.note_off(onset, e.midi, e.channel)
-        self.stats.latency("schedule", (now - slot.boundary_tick) * 1000 / self.sink.ticks_per_s)
-        if not in_time:
-            return self.miss(slot, decided, now)
+        self.stats.latency("schedule", self._ms(now - slot.boundary_tick))
+        if in_time:
+            event = self._played(slot, note, decided, struck, events, captured_tick)
+        else:
+            event = self.miss(slot, decided, now)
+        self.sound.motion(motion)  # to the outputs, after the note, with its velocity
+        return event
+
+    def _played(self, slot: NoteSlot, note: int, decided: int | None, struck: bool,
+                events: list, captured_tick: int | None) -> NoteEvent:
         if struck:
             self.stats.note_played()
+        if captured_tick is not None:
+            self.stats.latency("end_to_end", self._ms(slot.onset_tick - captured_tick))
         self.current, self._last_slot = note, slot
-        event = NoteEvent("note", slot.n, slot.boundary_tick, onset, decided, note, struck,
-                          False, arranger.world.melody_midi(note), arranger.last_velocity,
-                          MELODY_CHANNEL)
+        world = self.sound.world
+        event = NoteEvent("note", slot.n, slot.boundary_tick, slot.onset_tick, decided, note,
+                          struck, False, world.melody_midi(note),
+                          self.sound.arranger.last_velocity, MELODY_CHANNEL)
         self._emit(event)
         for e in events:
-            self._emit(NoteEvent("voice", slot.n, slot.boundary_tick, onset, None, None,
-                                 e.is_on, False, e.midi, e.velocity, e.channel))
+            self._emit(NoteEvent("voice", slot.n, slot.boundary_tick, slot.onset_tick, None,
+                                 None, e.is_on, False, e.midi, e.velocity, e.channel))
         return event
 
     def miss(self, slot: NoteSlot, decided: int | None, now_tick: int | None = None
@@ -76,7 +91,7 @@ class NoteScheduler:
         now = self.sink.now() if now_tick is None else now_tick
         self.stats.deadline_missed()
         log.debug("note %d missed: %.1f ms after its send-by time", slot.n,
-                  (now - slot.send_by_tick) * 1000 / self.sink.ticks_per_s)
+                  self._ms(now - slot.send_by_tick))
         held, self._last_slot = self.current, slot
         event = NoteEvent("note", slot.n, slot.boundary_tick, slot.onset_tick, decided, held,
                           False, True,

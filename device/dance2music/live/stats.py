@@ -6,6 +6,7 @@ gets the snapshot's JSON form (`snapshot()`), which is also what /status serves.
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 import time
 from collections import deque
@@ -122,12 +123,12 @@ class LiveStats:
         with self._lock:
             self._sound = {"world": world, "worlds": list(worlds), "volume_db": volume_db}
 
-    def set_tempo(self, bpm: float | None, confidence: float, locked: bool) -> None:
-        """The tempo grid's tracker at the latest boundary."""
+    def set_tempo(self, estimate) -> None:
+        """The tempo grid's tracker (music.tempo.TempoEstimate) at the latest boundary."""
+        bpm = None if math.isnan(estimate.bpm) else round(float(estimate.bpm), 2)
         with self._lock:
-            self._tempo = {"grid": "tempo", "tempo_confidence": round(float(confidence), 3),
-                           "tempo_locked": bool(locked),
-                           "tempo_bpm": None if bpm is None else round(float(bpm), 2)}
+            self._tempo = {"grid": "tempo", "tempo_confidence": round(float(estimate.confidence), 3),
+                           "tempo_locked": bool(estimate.locked), "tempo_bpm": bpm}
 
     def note_played(self) -> None:
         with self._lock:

@@ -15,12 +15,20 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from dance2music.live.grid import (GRID_FPS, NoteGrid, NoteSlot, first_frames_needed,
+from dance2music.live.grid import (GRID_FPS, NoteGrid, NoteSlot, Timeline, first_frames_needed,
                                    frame_wait_ticks)
 from dance2music.live.history import PoseGrid
 from dance2music.music.grid import GridFollower, GridSettings
 from dance2music.music.tempo import TempoEstimate, TempoSettings, TempoTracker
 from dance2music.pose.features import pose_vectors
+
+
+def lay_timeline(grid: str, now_tick: int, ticks_per_s: int, k: int, latency_ms: float,
+                 lookahead_frames: int, keep_s: float) -> Timeline | TempoTimeline:
+    """The note grid on an audio clock from `now_tick`: fixed, or following the dancer's tempo
+    ([loop] grid)."""
+    kind = TempoTimeline if grid == "tempo" else Timeline
+    return kind(now_tick, ticks_per_s, k, latency_ms, lookahead_frames, keep_s)
 
 
 class TempoTimeline:

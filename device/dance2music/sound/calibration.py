@@ -49,12 +49,13 @@ def reference_dance(folder: Path = REFERENCE_DANCES):
 def measure_db(world: str, folder: Path = REFERENCE_DANCES) -> float:
     # The whole engine and scipy (seconds to import on a Pi): only to measure, never live.
     from dance2music.composition import compose_sequence
+    from dance2music.config import AudioSettings
     from dance2music.sound.performance import SoundOptions
     from dance2music.synth import fluid, loudness
 
     composition = compose_sequence(reference_dance(folder), "greedy")
     performance = composition.performed(SoundOptions(world))
-    settings = fluid.SynthSettings()
+    settings = AudioSettings()
     raw = fluid.render(performance.notes, settings, programs=performance.programs)
     return loudness.TARGET_LUFS - loudness.integrated_lufs(raw, settings.sample_rate_hz)
 

@@ -15,8 +15,6 @@ from dance2music.sound.worlds import WORLD_NAMES, World, get_world
 
 log = logging.getLogger(__name__)
 
-CUE_VELOCITY = 90
-
 
 class LiveSound:
     """`world=None` plays the paper's music: the piano melody alone at a constant velocity."""

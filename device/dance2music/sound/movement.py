@@ -75,3 +75,13 @@ def interval_motion(vectors: np.ndarray, start: int, end: int, fps: float) -> In
 def dance_motion(vectors: np.ndarray, k: int, fps: float) -> list[IntervalMotion]:
     """The motion of every note interval of a whole dance (step i = frames [i*k, (i+1)*k))."""
     return [interval_motion(vectors, i * k, (i + 1) * k, fps) for i in range(len(vectors) // k)]
+
+
+def motion_before(slots, frames_needed: int, k: int, fps: float) -> IntervalMotion | None:
+    """Live: the movement of the k pose slots before a note's decision point (`slots`: the
+    timeline's live.history.PoseGrid, with the frames before them for speeds and beats);
+    None before two slots are in."""
+    recent = slots.window(min(frames_needed, slots.filled), k + 1 + 2 * BEAT_DELAY_FRAMES)
+    if len(recent) < 2:
+        return None
+    return interval_motion(recent, max(0, len(recent) - k), len(recent), fps)

@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 
+from dance2music.config import AudioSettings
 from dance2music.sound.arrangement import Arranger, arrange
 from dance2music.sound.worlds import DEFAULT_WORLD, World, get_world
 from dance2music.synth import fluid, loudness
@@ -41,7 +42,7 @@ def perform(notes: np.ndarray, silent: np.ndarray | None, vectors: np.ndarray, k
                        arranger.programs)
 
 
-def render_performance(performance: Performance, synth: fluid.SynthSettings = fluid.SynthSettings(),
+def render_performance(performance: Performance, synth: AudioSettings = AudioSettings(),
                        duration_s: float | None = None) -> np.ndarray:
     """int16 stereo at TARGET_LUFS integrated loudness, true peak <= CEILING_DBTP."""
     raw = fluid.render(performance.notes, synth, duration_s=duration_s,

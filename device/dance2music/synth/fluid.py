@@ -7,31 +7,21 @@ the FluidSynth facts worked around here.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from dance2music.config import AudioSettings
 from dance2music.errors import Dance2MusicError
 from dance2music.synth.score import TimedNote
 
-DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")  # Debian fluid-soundfont-gm, MIT
 PIANO_CHANNEL = 0
 _RENDER_CHUNK = 4096
 
 
 class AudioError(Dance2MusicError, RuntimeError):
     """FluidSynth, its SoundFont or the audio output cannot be used."""
-
-
-@dataclasses.dataclass(frozen=True)
-class SynthSettings:
-    soundfont: Path = DEFAULT_SOUNDFONT
-    sample_rate_hz: int = 48000
-    gain: float = 0.8  # one piano line peaks near -10 dBFS
-    polyphony: int = 32  # a melody needs few voices; fewer voices cap worst-case CPU
-    reverb: bool = True
 
 
 def _import_fluidsynth():
@@ -42,13 +32,13 @@ def _import_fluidsynth():
     return fluidsynth
 
 
-def open_synth(settings: SynthSettings, programs: Mapping[int, int] | None = None,
+def open_synth(settings: AudioSettings, programs: Mapping[int, int] | None = None,
                **driver_settings):
     """A FluidSynth synth with GM `programs` per channel (default: the grand piano on channel
     0), and its sequencer on the rendered-sample clock. Returns (synth, sequencer, synth
     destination id)."""
     fluidsynth = _import_fluidsynth()
-    if not settings.soundfont.is_file():
+    if not Path(settings.soundfont).is_file():
         raise AudioError(f"{settings.soundfont}: SoundFont missing (Debian: fluid-soundfont-gm)")
     synth = fluidsynth.Synth(
         gain=settings.gain,
@@ -61,7 +51,7 @@ def open_synth(settings: SynthSettings, programs: Mapping[int, int] | None = Non
            "synth.cpu-cores": 1,
            **driver_settings},
     )
-    sfid = synth.sfload(str(settings.soundfont))
+    sfid = synth.sfload(settings.soundfont)
     if sfid == -1:
         synth.delete()
         raise AudioError(f"{settings.soundfont}: FluidSynth cannot load this SoundFont")
@@ -72,7 +62,7 @@ def open_synth(settings: SynthSettings, programs: Mapping[int, int] | None = Non
     return synth, seq, dest
 
 
-def render(notes: list[TimedNote], settings: SynthSettings = SynthSettings(),
+def render(notes: list[TimedNote], settings: AudioSettings = AudioSettings(),
            duration_s: float | None = None, tail_s: float = 1.0,
            programs: Mapping[int, int] | None = None) -> np.ndarray:
     """Render notes offline to int16 stereo samples (frames, 2), onsets sample-exact, each

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import logging
 import time
 from pathlib import Path
 
-from dance2music.synth.fluid import PIANO_CHANNEL, AudioError, SynthSettings, open_synth
+from dance2music.config import AudioSettings
+from dance2music.synth.fluid import PIANO_CHANNEL, AudioError, open_synth
 from dance2music.synth.output import LimitedDriver, LimitedRenderer
 from dance2music.synth.paced import PacedFileOutput
 
@@ -31,15 +31,6 @@ _FULL_EXPRESSION = 127
 MUSIC_CHANNELS = (PIANO_CHANNEL, 2, 3, 4, 5)
 
 
-@dataclasses.dataclass(frozen=True)
-class OutputSettings:
-    driver: str = "alsa"  # or "file"
-    device: str = "default"  # ALSA device
-    audio_file: Path | None = None  # the 'file' driver's WAV
-    period_size: int = 128
-    periods: int = 3
-
-
 def _bind(fluidsynth):
     """C functions pyfluidsynth has no wrapper for (controller events, dropping events)."""
     c = ctypes
@@ -52,13 +43,13 @@ def _bind(fluidsynth):
 
 
 class FluidSynthSink:
-    def __init__(self, synth: SynthSettings, output: OutputSettings, level: bool = False):
-        """`level`: the output goes through the calibrated level, loudness follower, volume
-        and limiter (synth.output); else FluidSynth's raw 16-bit output."""
-        self.settings = synth
-        self.output = output
+    def __init__(self, settings: AudioSettings, level: bool = False):
+        """`settings`: the synth and its output ([audio]); `level`: the output goes through
+        the calibrated level, loudness follower, volume and limiter (synth.output); else
+        FluidSynth's raw 16-bit output."""
+        self.settings = settings
         self.level = level
-        self.ticks_per_s = synth.sample_rate_hz
+        self.ticks_per_s = settings.sample_rate_hz
         self._synth = self._seq = self._dest = self._driver = None
         self._renderer: LimitedRenderer | None = None
 
@@ -67,7 +58,7 @@ class FluidSynthSink:
         import fluidsynth
 
         self.close()
-        out = self.output
+        out = self.settings
         driver = {"audio.driver": out.driver, "audio.period-size": int(out.period_size),
                   "audio.periods": int(out.periods)}
         if out.driver == "alsa":
@@ -92,13 +83,13 @@ class FluidSynthSink:
                      synth.get_setting("audio.periods"))
 
     def _start_output(self, fluidsynth, synth):
-        out = self.output
+        out = self.settings
         rate = self.settings.sample_rate_hz
         self._renderer = LimitedRenderer(fluidsynth, synth, rate) if self.level else None
         if out.driver == "file":
-            if out.audio_file is None:
+            if not out.audio_file:
                 raise AudioError("audio: the file output needs an audio file")
-            return PacedFileOutput(synth, out.audio_file, rate,
+            return PacedFileOutput(synth, Path(out.audio_file), rate,
                                    render=self._renderer.render if self._renderer else None)
         if self._renderer is not None:
             driver = LimitedDriver(fluidsynth, synth, self._renderer)
@@ -185,7 +176,7 @@ class FluidSynthSink:
         # Let the cut reach the output (a buffer or two) before stopping it: no click, no
         # note left sounding in the device's buffer or at the end of the file.
         block = (self._driver.block_frames if isinstance(self._driver, PacedFileOutput)
-                 else self.output.period_size * self.output.periods)
+                 else self.settings.period_size * self.settings.periods)
         time.sleep(2 * block / self.ticks_per_s)
         if isinstance(self._driver, PacedFileOutput | LimitedDriver):
             self._driver.close()
