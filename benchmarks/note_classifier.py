@@ -9,9 +9,12 @@ view), checked against the targets of issue 13 in one run:
 3. cross-view correlation, columns of table 2: the notes composed from one camera view scored
    against the dance matrices of the 8 other views (a composer that follows the dancer, not
    the camera, keeps its correlation), against paper and body matrices alike;
-4. the latency of one decision on one thread against the full-width paper network.
+4. the latency of one decision on one thread against the full-width paper network;
+5. whether online's lead over greedy replicates beyond the two test choreographies: the same
+   measures on the validation choreography (never trained on) and, unaugmented, on the
+   training ones.
 
-    nice .venv/bin/python benchmarks/note_classifier.py [--paper-model DIR]   # train extra
+    nice .venv/bin/python benchmarks/note_classifier.py [--paper-model DIR] [--sections 4 5]
 
 --paper-model: a model trained on paper vectors (`python -m models.classifier.build
 --representation paper --out DIR`) for the paper rows of tables 2 and 3; greedy rows need none.
@@ -194,14 +197,46 @@ def latency(representation: str) -> float:
     return rows[0][2][0]
 
 
+def replication(representation: str) -> None:
+    """Online against greedy at the shipped d on each group of choreographies."""
+    from models.classifier.build import VALIDATION
+
+    d = DEFAULT_LOOKAHEAD_FRAMES
+    groups = {"test (held out)": dance_data.TEST_CHOREOGRAPHIES,
+              "validation (picks the epoch)": (VALIDATION,),
+              "training, unaugmented": tuple(c for c in dance_data.TRAIN_CHOREOGRAPHIES
+                                             if c != VALIDATION)}
+    print(f"## 5. Does online's lead replicate? (d = {d}, {representation}, all 9 views)")
+    print("| choreographies | online corr | greedy corr | online - greedy | online acc | "
+          "greedy acc |\n|---|---|---|---|---|---|")
+    for name, choreographies in groups.items():
+        clips = {c: [dance_data.clip_vectors(c, v, representation) for v in dance_data.VIEWS]
+                 for c in choreographies}
+        beams = {c: [BeamSearch().compose(v) for v in views] for c, views in clips.items()}
+        on, gr = (score(composer, clips, {}, beams) for composer in (
+            OnlineClassifier.shipped(lookahead_frames=d), GreedyComposer(lookahead_frames=d)))
+        print(f"| {name}: {' '.join(choreographies)} | {on['global']:.3f} | {gr['global']:.3f} |"
+              f" {on['global'] - gr['global']:+.3f} | {on['acc']:.3f} | {gr['acc']:.3f} |")
+    print()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--paper-model", type=Path, help="directory of a model trained on paper vectors")
+    p.add_argument("--sections", type=int, nargs="+", choices=(1, 2, 4, 5),
+                   help="run only these sections (2 includes 3's cross-view columns); without "
+                        "it, all of them and the targets")
     args = p.parse_args()
     representation = trained_for()["representation"]
+    if args.sections:
+        for n in args.sections:
+            {1: shipped_defaults, 2: lambda: trade_off(args.paper_model),
+             4: lambda: latency(representation), 5: lambda: replication(representation)}[n]()
+        return
     decision_ms = latency(representation)
     shipped = shipped_defaults()
     results = trade_off(args.paper_model)
+    replication(representation)
     d = DEFAULT_LOOKAHEAD_FRAMES
     online0, greedy0 = (results[(representation, 0, n)]["global"] for n in ("online", "greedy"))
     checks = [
