@@ -15,7 +15,8 @@ from dance2music.capture.camera import PiCamera
 from dance2music.capture.open import DEMO_VIDEO, open_source
 from dance2music.capture.orientation import ROTATIONS_DEG, Orientation, OrientedSource
 from dance2music.capture.sensor_time import sensor_to_monotonic_ns
-from dance2music.config import CaptureSettings, Config, documented, load
+from dance2music.commands.config import documented
+from dance2music.config import CaptureSettings, Config, load
 from dance2music.errors import InputError
 
 IMAGE = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)  # 2 rows, 3 columns, BGR

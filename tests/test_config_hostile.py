@@ -7,6 +7,7 @@ import pytest
 
 from dance2music import config
 from dance2music.cli import main
+from dance2music.commands.config import documented
 from dance2music.errors import InputError
 
 FLOAT_KEYS = [(section.name, f.name) for section in dataclasses.fields(config.Config)
@@ -74,7 +75,7 @@ def test_binary_files_are_clear_errors(tmp_path, data, message):
 
 def test_strings_with_control_characters_read_back(tmp_path):
     cfg = config.Config().with_overrides(audio={"device": "hw:1\n\t\x7f\"é"})
-    assert config.load(write(tmp_path, config.documented(cfg))) == cfg
+    assert config.load(write(tmp_path, documented(cfg))) == cfg
 
 
 def test_config_check_never_prints_the_token(tmp_path, capsys):

@@ -70,7 +70,7 @@ def test_missing_file_named(tmp_path):
 
 
 def test_documented_file_lists_every_key_and_reads_back(tmp_path):
-    text = config.documented()
+    text = config_cmd.documented()
     for section in ("capture", "pose", "loop", "audio", "button", "health"):
         assert f"[{section}]" in text
     assert "# from a note-grid boundary to its note's onset" in text
@@ -104,7 +104,7 @@ def test_config_check_command(tmp_path, capsys):
 
 def test_config_defaults_command(capsys):
     assert config_command("defaults") == 0
-    assert capsys.readouterr().out == config.documented()
+    assert capsys.readouterr().out == config_cmd.documented()
 
 
 @pytest.mark.parametrize("latency_ms, lookahead, fits", [
@@ -132,8 +132,8 @@ def test_the_live_composers_get_the_configured_lookahead():
 
 def test_config_check_accepts_the_service_runtime_folder_but_not_a_missing_one(tmp_path):
     ok = write(tmp_path, '[audio]\ndriver = "file"\naudio_file = "/run/dance2music/out.wav"\n')
-    assert config.missing_paths(config.load(ok)) == []  # systemd makes it at start
+    assert config_cmd.missing_paths(config.load(ok)) == []  # systemd makes it at start
     bad = tmp_path / "bad.toml"
     bad.write_text('[audio]\ndriver = "file"\naudio_file = "/nonexistent/d2m/out.wav"\n')
-    assert config.missing_paths(config.load(bad)) == [
+    assert config_cmd.missing_paths(config.load(bad)) == [
         "[audio] audio_file: folder /nonexistent/d2m does not exist"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import math
 import tomllib
 from pathlib import Path
@@ -299,58 +298,3 @@ def load(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML ({e})") from None
     return _build(tables, str(path))
-
-
-# Made by systemd when the service starts (the unit's RuntimeDirectory=, StateDirectory=,
-# CacheDirectory=): a file there is fine before they exist (e.g. at deploy time).
-SERVICE_DIRECTORIES = (Path("/run/dance2music"), Path("/var/lib/dance2music"),
-                       Path("/var/cache/dance2music"))
-
-
-def missing_paths(cfg: Config) -> list[str]:
-    """Files the configuration names that do not exist (checked by `config check`, so a typo
-    shows before the service starts, not as a retry loop on the device)."""
-    problems = []
-    source = cfg.capture.source
-    if source and source != "picamera" and not source.isdigit() and not Path(source).exists():
-        problems.append(f"[capture] source: {source} does not exist")
-    if not Path(cfg.audio.soundfont).is_file():
-        problems.append(f"[audio] soundfont: {cfg.audio.soundfont} is not a file")
-    if cfg.pose.model_dir and not Path(cfg.pose.model_dir).is_dir():
-        problems.append(f"[pose] model_dir: {cfg.pose.model_dir} is not a directory")
-    if cfg.audio.driver == "file" and cfg.audio.audio_file:
-        folder = Path(cfg.audio.audio_file).parent
-        if not folder.is_dir() and folder not in SERVICE_DIRECTORIES:
-            problems.append(f"[audio] audio_file: folder {folder} does not exist")
-    return problems
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):  # JSON's escapes are valid TOML; TOML also wants DEL escaped
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    return repr(value)
-
-
-def documented(config: Config = Config()) -> str:
-    """The configuration as a TOML file with every key's meaning, unit and range."""
-    lines = [f"# Dance2Music configuration ({DEFAULT_CONFIG}); every key is optional."]
-    for section in dataclasses.fields(Config):
-        lines += ["", f"[{section.name}]"]
-        current = getattr(config, section.name)
-        for f in dataclasses.fields(current):
-            meta = f.metadata
-            extra = [f"unit: {meta['unit']}"] if meta["unit"] else []
-            if meta["low"] is not None:
-                extra.append(f"range {meta['low']}..{meta['high']}")
-            if meta["choices"]:
-                extra.append("one of " + ", ".join(map(str, meta["choices"])))
-            extra.append(f"default {_toml(f.default)}")
-            lines.append(f"# {meta['doc']} ({'; '.join(extra)})")
-            value = getattr(current, f.name)
-            if meta["secret"] and value:
-                lines.append(f"# {f.name} is set (not shown)")
-            else:
-                lines.append(f"{f.name} = {_toml(value)}")
-    return "\n".join(lines) + "\n"
