@@ -10,7 +10,7 @@
 #     (scripts/arm64_check.py prints the per-convolution kernel table).
 # Emulated timing says nothing about a Pi: only kernel counts are printed, never latencies.
 #
-#   sudo bash scripts/arm64-check.sh            # ~2 min with a cached userland
+#   sudo bash scripts/arm64-check.sh            # ~3 min with a cached userland, ~8 without
 #   sudo bash scripts/arm64-check.sh --record   # also write the aarch64 kernel table into
 #                                               # models/int8/manifest.json
 #   sudo bash scripts/arm64-check.sh --userland-only
@@ -44,8 +44,18 @@ done
 
 # qemu-user runs arm64 binaries through binfmt_misc (registered with the F flag: no copy of
 # qemu inside the userland).
-mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+# Exit status 3: this machine cannot run arm64 binaries at all (e.g. a container without the
+# privilege to mount binfmt_misc); the test suite reports that as a skip, not a failure.
+if ! { mountpoint -q /proc/sys/fs/binfmt_misc ||
+       mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; } 2>/dev/null; then
+    echo "arm64-check: cannot emulate arm64 here: binfmt_misc cannot be mounted" >&2
+    exit 3
+fi
 update-binfmts --enable qemu-aarch64 2>/dev/null || true
+if ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
+    echo "arm64-check: cannot emulate arm64 here: qemu-aarch64 is not registered with binfmt_misc" >&2
+    exit 3
+fi
 export QEMU_CPU=cortex-a76
 
 WORK=$(mktemp -d /var/tmp/d2m-arm64.XXXXXX)
@@ -130,21 +140,25 @@ bind /usr/share/sounds/sf2 /usr/share/sounds/sf2 ro  # FluidR3_GM: data, the sam
 mkdir -p "$WORK/out/x86" "$ROOTFS/out"
 bind "$WORK/out" /out
 
-echo "arm64-check: compose on x86-64 (reference) and arm64"
+echo "arm64-check: compose on x86-64 (reference) and arm64 (at ${SECONDS} s)"
 X86_PYTHON=${X86_PYTHON:-$REPO/.venv/bin/python}
 PYTHONPATH="$REPO/device" "$X86_PYTHON" scripts/arm64_check.py compose "$WORK/out/x86" --python "$X86_PYTHON"
 in_rootfs sh -c 'cd /src && PYTHONPATH=/src/device /venv/bin/python scripts/arm64_check.py compose /out/arm64 --python /venv/bin/python'
 "$X86_PYTHON" scripts/arm64_check.py same "$WORK/out/x86" "$WORK/out/arm64"
 
-echo "arm64-check: non-slow music, synth and config tests on arm64 (two emulated processes)"
-arm64_tests() {  # log file, test files
+echo "arm64-check: non-slow music, synth and config tests on arm64, in two processes (at ${SECONDS} s)"
+arm64_tests() {  # log file, pytest arguments
     local log=$1
     shift
     in_rootfs sh -c "cd /src && PYTHONPATH=/src/device /venv/bin/python -m pytest -q \
         -p no:cacheprovider -m 'not slow' --durations=3 $*" >"$log" 2>&1
 }
-# qemu-user emulates one thread per process: two halves use both cores.
-arm64_tests "$WORK/tests-music.log" tests/test_music_beam.py tests/test_music_causal.py &
+# qemu-user emulates one thread per process: two halves use both cores. Left out: the fast
+# beam search against the literal oracle on a real dance, the oracle's pure-Python loops alone
+# 2 min emulated; the beam's arm64 results are checked by the byte-identical compose above and
+# against the oracle on random dances here.
+arm64_tests "$WORK/tests-music.log" tests/test_music_beam.py tests/test_music_causal.py \
+    -k "'not literal_on_real_dance'" &
 music=$!
 arm64_tests "$WORK/tests-rest.log" tests/test_synth.py tests/test_live_config.py \
     tests/test_config_hostile.py tests/test_classifier_runtime.py &
@@ -155,10 +169,10 @@ wait "$rest" || failed=1
 cat "$WORK/tests-music.log" "$WORK/tests-rest.log"
 [ "$failed" = 0 ] || { echo "arm64-check: tests failed on arm64" >&2; exit 1; }
 
-echo "arm64-check: pose models on arm64"
+echo "arm64-check: pose models on arm64 (at ${SECONDS} s)"
 in_rootfs sh -c 'cd /src && PYTHONPATH=/src/device /venv/bin/python scripts/arm64_check.py pose --kernels-json /out/kernels-aarch64.json'
 if [ "$MODE" = "--record" ]; then
     PYTHONPATH="$REPO/device" "$X86_PYTHON" -m models.pose.platforms --record-from "$WORK/out/kernels-aarch64.json" >/dev/null
     echo "arm64-check: recorded the aarch64 kernel table in models/int8/manifest.json"
 fi
-echo "arm64-check: all checks passed"
+echo "arm64-check: all checks passed in ${SECONDS} s"

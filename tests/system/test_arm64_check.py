@@ -3,7 +3,8 @@ restores a cached Debian 12 arm64 userland with the Pi lock, then checks compose
 byte-identical to x86-64's, the music/synth/config tests pass, and the aarch64 pose models load,
 pass their checksums, run no convolution on a reference kernel and stay within 5% of body size of FP32.
 
-Runs as root (CI does). Uncached, the first run builds the userland (minutes)."""
+Runs as root (CI does): about 8 min uncached (the userland is built: debootstrap, its second
+stage under qemu, the locked wheels), about 3 min with the userland cached."""
 
 from __future__ import annotations
 
@@ -22,18 +23,13 @@ MISSING = [t for t in TOOLS if shutil.which(t) is None]
 
 pytestmark = [
     pytest.mark.slow,
-    # Uncached it builds an emulated arm64 userland (about 50 min on a loaded 2-core machine,
-    # then about 25 min of emulated tests): with the rest of the suite that is over CI's
-    # 90 minutes, so it runs where asked (a nightly job, a release, a machine with the cache).
-    pytest.mark.skipif(os.environ.get("DANCE2MUSIC_ARM64_CHECK") != "1",
-                       reason="opt-in: set DANCE2MUSIC_ARM64_CHECK=1 (builds or restores an "
-                              "emulated arm64 userland, 25-75 min)"),
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (debootstrap, chroot, mounts)"),
     pytest.mark.skipif(bool(MISSING), reason=f"missing {MISSING}: apt-get install debootstrap "
                        "qemu-user-static binfmt-support zstd (scripts/setup.sh does)"),
     pytest.mark.skipif(not Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg").exists(),
                        reason="opencv-doc's held-out images not installed"),
 ]
+CANNOT_EMULATE = 3  # scripts/arm64-check.sh: this machine cannot run arm64 binaries
 
 
 def test_the_arm64_path_passes_its_checks():
@@ -41,6 +37,8 @@ def test_the_arm64_path_passes_its_checks():
                           text=True, timeout=40 * 60, env={**os.environ, "X86_PYTHON": sys.executable})
     out = proc.stdout + proc.stderr
     print(out)
+    if proc.returncode == CANNOT_EMULATE:
+        pytest.skip(out.strip().splitlines()[-1])
     assert proc.returncode == 0, out[-3000:]
     # The notes and their timing; the WAVs are reported, not required identical: the compose
     # rendering differs from run to run on x86 itself (up to 14 LSB, seen 2026-12-03).
