@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from dance2music import config
+from dance2music.commands import config as commands_config
 from dance2music.errors import InputError
 from dance2music.health import http
 from dance2music.pose import sequence
@@ -51,7 +52,7 @@ def toml_value(value) -> str:
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
             if math.isinf(value) else repr(value)
     if isinstance(value, str):
-        return config._toml(value)
+        return commands_config.toml_value(value)
     return str(value)
 
 

@@ -67,7 +67,7 @@ def missing_paths(cfg: configuration.Config) -> list[str]:
     return problems
 
 
-def _toml(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):  # JSON's escapes are valid TOML; TOML also wants DEL escaped
@@ -88,11 +88,11 @@ def documented(config: configuration.Config = configuration.Config()) -> str:
                 extra.append(f"range {meta['low']}..{meta['high']}")
             if meta["choices"]:
                 extra.append("one of " + ", ".join(map(str, meta["choices"])))
-            extra.append(f"default {_toml(f.default)}")
+            extra.append(f"default {toml_value(f.default)}")
             lines.append(f"# {meta['doc']} ({'; '.join(extra)})")
             value = getattr(current, f.name)
             if meta["secret"] and value:
                 lines.append(f"# {f.name} is set (not shown)")
             else:
-                lines.append(f"{f.name} = {_toml(value)}")
+                lines.append(f"{f.name} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
