@@ -197,24 +197,39 @@ def latency(representation: str) -> float:
     return rows[0][2][0]
 
 
-def replication(representation: str) -> None:
-    """Online against greedy at the shipped d on each group of choreographies."""
+def choreography_groups() -> dict[str, tuple[str, ...]]:
+    """The held-out, validation and training choreographies (the latter scored unaugmented)."""
     from models.classifier.build import VALIDATION
 
+    return {"test (held out)": dance_data.TEST_CHOREOGRAPHIES,
+            "validation (picks the epoch)": (VALIDATION,),
+            "training, unaugmented": tuple(c for c in dance_data.TRAIN_CHOREOGRAPHIES
+                                           if c != VALIDATION)}
+
+
+def group_scorer(representation: str):
+    """composer -> {group: score()} over every view of each group's choreographies."""
+    clips, beams = {}, {}
+    for name, choreographies in choreography_groups().items():
+        clips[name] = {c: [dance_data.clip_vectors(c, v, representation)
+                           for v in dance_data.VIEWS] for c in choreographies}
+        beams[name] = {c: [BeamSearch().compose(v) for v in views]
+                       for c, views in clips[name].items()}
+    return lambda composer: {name: score(composer, clips[name], {}, beams[name])
+                             for name in clips}
+
+
+def replication(representation: str) -> None:
+    """Online against greedy at the shipped d on each group of choreographies."""
     d = DEFAULT_LOOKAHEAD_FRAMES
-    groups = {"test (held out)": dance_data.TEST_CHOREOGRAPHIES,
-              "validation (picks the epoch)": (VALIDATION,),
-              "training, unaugmented": tuple(c for c in dance_data.TRAIN_CHOREOGRAPHIES
-                                             if c != VALIDATION)}
+    scored = group_scorer(representation)
+    online = scored(OnlineClassifier.shipped(lookahead_frames=d))
+    greedy = scored(GreedyComposer(lookahead_frames=d))
     print(f"## 5. Does online's lead replicate? (d = {d}, {representation}, all 9 views)")
     print("| choreographies | online corr | greedy corr | online - greedy | online acc | "
           "greedy acc |\n|---|---|---|---|---|---|")
-    for name, choreographies in groups.items():
-        clips = {c: [dance_data.clip_vectors(c, v, representation) for v in dance_data.VIEWS]
-                 for c in choreographies}
-        beams = {c: [BeamSearch().compose(v) for v in views] for c, views in clips.items()}
-        on, gr = (score(composer, clips, {}, beams) for composer in (
-            OnlineClassifier.shipped(lookahead_frames=d), GreedyComposer(lookahead_frames=d)))
+    for name, choreographies in choreography_groups().items():
+        on, gr = online[name], greedy[name]
         print(f"| {name}: {' '.join(choreographies)} | {on['global']:.3f} | {gr['global']:.3f} |"
               f" {on['global'] - gr['global']:+.3f} | {on['acc']:.3f} | {gr['acc']:.3f} |")
     print()

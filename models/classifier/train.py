@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -47,10 +48,12 @@ def predict(model: NoteClassifier, w: Windows, batch: int = 512) -> np.ndarray:
                       for i in range(0, len(w), batch)]).numpy()
 
 
-def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
+def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print,
+          on_epoch: Callable[[int, NoteClassifier], None] | None = None
           ) -> tuple[NoteClassifier, list[dict]]:
     """Returns the model of the epoch with the best validation accuracy, and per-epoch stats
-    (also for smoke runs: 'losses' holds every step's training loss)."""
+    (also for smoke runs: 'losses' holds every step's training loss). `on_epoch(epoch, model)`
+    sees the model after each epoch, in eval mode (benchmarks/classifier_epochs.py)."""
     make_deterministic(cfg.seed, cfg.threads)
     model = NoteClassifier(cfg.width, note_planes=cfg.note_planes,
                            greedy_scores=cfg.greedy_scores)
@@ -78,6 +81,8 @@ def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print
             if step == total:
                 break
         val_acc = float(np.mean(predict(model, val_set) == val_set.targets))
+        if on_epoch is not None:
+            on_epoch(epoch + 1, model)
         stats = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_accuracy": val_acc,
                  "seconds": time.monotonic() - start, "losses": losses}
         history.append(stats)

@@ -1,0 +1,78 @@
+"""Does the note classifier learn anything beyond greedy that transfers? Trains it with the
+shipped recipe's data and settings, and after every epoch scores the model (FP32, torch) as a
+composer at the shipped lookahead on the test, validation and training choreographies
+(benchmarks/note_classifier.py section 5's groups and measures), beside greedy. A gain that
+holds on all three groups, at most epochs, is one to trust; one that moves from epoch to epoch
+on the test choreographies alone is noise.
+
+    nice .venv/bin/python benchmarks/classifier_epochs.py [--epochs 8]   # the train extra
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from dance2music.music.causal import GreedyComposer  # noqa: E402
+from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
+from dance2music.music.online import OnlineClassifier  # noqa: E402
+from models import dance_data  # noqa: E402
+from models.classifier import build, data  # noqa: E402
+from models.classifier.network import NoteClassifier  # noqa: E402
+from models.classifier.train import TrainConfig, train  # noqa: E402
+from note_classifier import choreography_groups, group_scorer  # noqa: E402
+
+
+class TorchComposer(OnlineClassifier):
+    """The online composer on a model in training (no ONNX file)."""
+
+    def __init__(self, model: NoteClassifier, lookahead_frames: int):
+        self.k, self.lookahead_frames = DEFAULT_K, lookahead_frames
+        self._lookahead = np.array([[lookahead_frames]], dtype=np.int64)
+        self.model = model
+
+    def logits(self, images, histories, lookaheads=None) -> np.ndarray:
+        if lookaheads is None:
+            lookaheads = np.repeat(self._lookahead, len(images), axis=0)
+        with torch.inference_mode():
+            return self.model(*(torch.from_numpy(x) for x in (images, histories, lookaheads))
+                              ).numpy()
+
+
+def row(label: str, scores: dict) -> str:
+    return f"| {label} | " + " | ".join(f"{s['global']:.3f} / {100 * s['acc']:.1f}%"
+                                        for s in scores.values()) + " |"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--epochs", type=int, default=8)
+    args = p.parse_args()
+    d = DEFAULT_LOOKAHEAD_FRAMES
+    scored = group_scorer(build.REPRESENTATION)
+    print(f"global corr / next-note accuracy at d = {d}, {build.REPRESENTATION}, all 9 views\n")
+    print("| model | " + " | ".join(choreography_groups()) + " |")
+    print("|---|" + "---|" * len(choreography_groups()))
+    print(row("greedy", scored(GreedyComposer(lookahead_frames=d))), flush=True)
+    train_choreographies = tuple(c for c in dance_data.TRAIN_CHOREOGRAPHIES
+                                 if c != build.VALIDATION)
+    cfg = dataclasses.replace(TrainConfig(), epochs=args.epochs)
+    train_set = data.augmented_windows(train_choreographies, build.COPIES, cfg.seed,
+                                       build.REPRESENTATION, build.LOOKAHEADS)
+    val_set = data.real_windows((build.VALIDATION,), build.REPRESENTATION,
+                                build.SHIPPED_LOOKAHEAD)
+    train(train_set, val_set, cfg, log=lambda line: None,
+          on_epoch=lambda epoch, model: print(row(f"online, epoch {epoch}", scored(
+              TorchComposer(model, d))), flush=True))
+
+
+if __name__ == "__main__":
+    main()
