@@ -15,36 +15,16 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from dance2music.music.causal import GreedyComposer  # noqa: E402
-from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
-from dance2music.music.online import OnlineClassifier  # noqa: E402
+from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
 from models import dance_data  # noqa: E402
 from models.classifier import build, data  # noqa: E402
-from models.classifier.network import NoteClassifier  # noqa: E402
+from models.classifier.scoring import TorchComposer  # noqa: E402
 from models.classifier.train import TrainConfig, train  # noqa: E402
 from note_classifier import choreography_groups, group_scorer  # noqa: E402
-
-
-class TorchComposer(OnlineClassifier):
-    """The online composer on a model in training (no ONNX file)."""
-
-    def __init__(self, model: NoteClassifier, lookahead_frames: int):
-        self.k, self.lookahead_frames = DEFAULT_K, lookahead_frames
-        self._lookahead = np.array([[lookahead_frames]], dtype=np.int64)
-        self.model = model
-
-    def logits(self, images, histories, lookaheads=None) -> np.ndarray:
-        if lookaheads is None:
-            lookaheads = np.repeat(self._lookahead, len(images), axis=0)
-        with torch.inference_mode():
-            return self.model(*(torch.from_numpy(x) for x in (images, histories, lookaheads))
-                              ).numpy()
 
 
 def row(label: str, scores: dict) -> str:
@@ -67,9 +47,7 @@ def main() -> None:
     cfg = dataclasses.replace(TrainConfig(), epochs=args.epochs)
     train_set = data.augmented_windows(train_choreographies, build.COPIES, cfg.seed,
                                        build.REPRESENTATION, build.LOOKAHEADS)
-    val_set = data.real_windows((build.VALIDATION,), build.REPRESENTATION,
-                                build.SHIPPED_LOOKAHEAD)
-    train(train_set, val_set, cfg, log=lambda line: None,
+    train(train_set, lambda model: 0.0, cfg, log=lambda line: None,
           on_epoch=lambda epoch, model: print(row(f"online, epoch {epoch}", scored(
               TorchComposer(model, d))), flush=True))
 

@@ -37,9 +37,9 @@ from dance2music.evaluation import evaluate, format_table  # noqa: E402
 from dance2music.music import measures  # noqa: E402
 from dance2music.music.beam import BeamSearch  # noqa: E402
 from dance2music.music.causal import GreedyComposer  # noqa: E402
-from dance2music.music.composer import DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
+from dance2music.music.composer import DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES  # noqa: E402
 from dance2music.music.online import OnlineClassifier, cpu_session, trained_for  # noqa: E402
-from dance2music.music.online_features import decision_image, note_history  # noqa: E402
+from dance2music.music.online_features import decision_inputs  # noqa: E402
 from dance2music.artefacts import REPO_MODEL_DIR, load_manifest  # noqa: E402
 from dance2music.config import (FRAME_PERIOD_MS, POSE_AND_DECISION_MS,  # noqa: E402
                                 lookahead_latency_ms)
@@ -165,11 +165,18 @@ def latency(representation: str) -> float:
     rng = np.random.default_rng(0)
     d = DEFAULT_LOOKAHEAD_FRAMES
     vectors = dance_data.clip_vectors(dance_data.TEST_CHOREOGRAPHIES[0], 0, representation)
-    recents = [vectors[t - 60:t + d] for t in rng.integers(60, len(vectors) - d, LATENCY_DECISIONS)]
-    histories = [rng.integers(0, 5, 10) for _ in recents]
-    feeds = [{"image": decision_image(r, d)[None], "history": note_history(h)[None],
-              "lookahead": np.array([[d]])} for r, h in zip(recents, histories)]
     int8 = OnlineClassifier.shipped("int8", lookahead_frames=d)
+    notes = len(vectors) // DEFAULT_K
+    recents = [int8.history(vectors, n) for n in rng.integers(int8.history_notes, notes,
+                                                              LATENCY_DECISIONS)]
+    histories = [rng.integers(0, 5, int8.history_notes) for _ in recents]
+    feeds = []
+    for recent, history in zip(recents, histories):
+        image, notes_in, prior = decision_inputs(recent, history, GreedyComposer(
+            lookahead_frames=d))
+        feeds.append({"image": image[None], "history": notes_in[None],
+                      "lookahead": np.array([[d]]), "prior": prior[None]})
+    paper_feeds = [{k: v for k, v in f.items() if k != "prior"} for f in feeds[:500]]
     shipped_macs = load_manifest(REPO_MODEL_DIR / "note_classifier.json")["architecture"][
         "macs_per_decision"]
     paper = NoteClassifier(1.0).eval()
@@ -181,13 +188,12 @@ def latency(representation: str) -> float:
         rows.append(("shipped INT8, ONNX Runtime (features + model)", shipped_macs,
                      latency_ms(lambda f: int8.decide(*f), zip(recents, histories))))
         rows.append(("shipped INT8, ONNX Runtime (model only)", shipped_macs,
-                     latency_ms(lambda f: int8.logits(f["image"], f["history"], f["lookahead"]),
-                                feeds)))
+                     latency_ms(lambda f: int8.logits(*f.values()), feeds)))
         rows.append(("paper full width FP32, ONNX Runtime", count_macs(paper),
-                     latency_ms(lambda f: paper_ort.run(None, f), feeds[:500])))
+                     latency_ms(lambda f: paper_ort.run(None, f), paper_feeds)))
         with torch.inference_mode():
             rows.append(("paper full width FP32, torch", count_macs(paper), latency_ms(
-                lambda f: paper(*(torch.from_numpy(x) for x in f.values())), feeds[:500])))
+                lambda f: paper(*(torch.from_numpy(x) for x in f.values())), paper_feeds)))
     print("## 4. Latency of one decision, 1 thread, this machine")
     print("| network | MMAC | median ms | p99 ms |\n|---|---|---|---|")
     for name, macs, (median, p99) in rows:

@@ -29,7 +29,8 @@ sys.path[:0] = [str(ROOT)]
 
 from dance2music.music.beam import BeamSearch  # noqa: E402
 from dance2music.music.causal import GreedyComposer  # noqa: E402
-from dance2music.music.composer import DEFAULT_K, DEFAULT_WINDOW  # noqa: E402
+from dance2music.music.composer import (DEFAULT_K, DEFAULT_LOOKAHEAD_FRAMES,  # noqa: E402
+                                        DEFAULT_WINDOW)
 from dance2music.music.similarity import unit_rows  # noqa: E402
 from models import dance_data  # noqa: E402
 
@@ -72,8 +73,9 @@ FORECASTS: dict[str, Forecast] = {
 
 
 def forecast_hits(choreographies) -> dict[str, float]:
-    """Share of teacher-forced decisions where each forecast's greedy choice is the beam's."""
-    greedy = GreedyComposer()
+    """Share of teacher-forced decisions where each forecast's greedy choice (on the beam's
+    window) is the beam's."""
+    greedy = GreedyComposer(window=DEFAULT_WINDOW)
     hits: dict[str, list[bool]] = {name: [] for name in FORECASTS}
     hits["hold the previous note"] = []
     for choreography in choreographies:
@@ -97,22 +99,21 @@ def leaky_split_accuracies() -> list[tuple[str, float, float]]:
     them."""
     from dance2music.pose.features import pose_vectors
     from models.classifier import data
-    from models.classifier.build import (COPIES, LOOKAHEADS, REPRESENTATION, SHIPPED_LOOKAHEAD,
-                                         VALIDATION)
-    from models.classifier.train import TrainConfig, predict, train
+    from models.classifier.build import COPIES, LOOKAHEADS, REPRESENTATION, VALIDATION
+    from models.classifier.train import TrainConfig, accuracy_on, predict, train
 
     def augmented(choreographies, views=dance_data.VIEWS):
         return data.augmented_windows(choreographies, COPIES, 0, REPRESENTATION, LOOKAHEADS, views)
 
     def real(choreographies, views=dance_data.VIEWS):
-        return data.real_windows(choreographies, REPRESENTATION, SHIPPED_LOOKAHEAD, views)
+        return data.real_windows(choreographies, REPRESENTATION, DEFAULT_LOOKAHEAD_FRAMES, views)
 
     shipped = tuple(c for c in dance_data.TRAIN_CHOREOGRAPHIES if c != VALIDATION)
     seen_views, other_views = range(7), (7, 8)
     rng = np.random.default_rng(1)
     clips = [dance_data.load_clip(c, v) for c in ALL_CHOREOGRAPHIES for v in other_views]
     retakes = data.Windows.concat([data.labelled_windows(pose_vectors(
-        data.augment(clip, rng), clip.image_size, REPRESENTATION), SHIPPED_LOOKAHEAD)
+        data.augment(clip, rng), clip.image_size, REPRESENTATION), DEFAULT_LOOKAHEAD_FRAMES)
         for clip in clips])
     splits = {
         "choreography split (as reported; validation ch08)":
@@ -127,7 +128,8 @@ def leaky_split_accuracies() -> list[tuple[str, float, float]]:
     rows = []
     for name, (train_set, train_real, val, test) in splits.items():
         started = time.monotonic()
-        model, _ = train(train_set, test if val is None else val, TrainConfig(), log=lambda s: None)
+        model, _ = train(train_set, accuracy_on(test if val is None else val), TrainConfig(),
+                         log=lambda s: None)
         rows.append((name, float(np.mean(predict(model, train_real) == train_real.targets)),
                      float(np.mean(predict(model, test) == test.targets))))
         print(f"  trained on {len(train_set)} windows for '{name}' in "

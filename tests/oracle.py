@@ -66,11 +66,13 @@ def exact_pearson(d_int: np.ndarray, m_int: np.ndarray) -> float:
     return float(cov) / math.sqrt(float(vx) * float(vy))
 
 
-def literal_beam_search(vectors, k=6, beam_width=50, window=10, first_note=2):
-    n = len(vectors) // k
+def literal_beam_search(vectors, k=6, beam_width=50, window=10, first_note=2, prefix=None,
+                        notes=None):
+    """The paper's search, literally; from `prefix` (default: the first note) up to `notes`."""
+    n = len(vectors) // k if notes is None else notes
     dance = np.rint(literal_dance_matrix(vectors[: n * k]) / QUANTUM).astype(np.int64)
-    beams = [[first_note]]
-    for t in range(1, n):
+    beams = [[first_note] if prefix is None else [int(p) for p in prefix]]
+    for t in range(len(beams[0]), n):
         start = max(0, t - window + 1)
         d = dance[start * k:(t + 1) * k, start * k:(t + 1) * k]
         scored = []

@@ -47,6 +47,28 @@ def test_fast_beam_search_equals_literal_on_random_dances(seed):
     np.testing.assert_array_equal(fast, slow)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_extending_a_given_history_equals_the_literal_search_from_it(seed):
+    rng = np.random.default_rng(100 + seed)
+    k = int(rng.choice([2, 6]))
+    v = random_dance(rng, int(rng.integers(4 * k, 150)))
+    total = len(v) // k
+    prefix = rng.integers(0, 5, int(rng.integers(1, total)))
+    notes = int(rng.integers(len(prefix), total + 1))
+    window = int(rng.choice([1, 4, 16]))
+    fast = BeamSearch(k=k, window=window).extend(v, prefix, notes)
+    slow = literal_beam_search(v, k=k, window=window, prefix=prefix, notes=notes)
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_array_equal(fast[:len(prefix)], prefix)
+
+
+def test_extend_refuses_an_empty_or_too_long_history():
+    v = np.random.default_rng(0).uniform(-1, 1, (60, 36))
+    for prefix in ([], [2] * 11):
+        with pytest.raises(InputError, match=rf"prefix: expected 1 to 10 notes, got {len(prefix)}"):
+            BeamSearch().extend(v, prefix)
+
+
 def test_fast_beam_search_equals_literal_on_real_dance(aistpp_clips):
     for clip in aistpp_clips:
         seq = sequence.load(clip)

@@ -23,9 +23,11 @@ def dance(aistpp_clips):
 def test_greedy_picks_the_best_local_correlation_over_the_frames_seen(dance, d):
     greedy = GreedyComposer(lookahead_frames=d)
     notes = greedy.compose(dance[:240])
+    h = greedy.history_notes
+    assert h == 15  # the window: 15 notes and the candidate
     for t in (1, 5, 20, 39):
-        past = notes[max(0, t - 9):t]
-        seen = dance[max(0, t - 9) * 6:t * 6 + d]  # d frames of the note's own interval
+        past = notes[max(0, t - h):t]
+        seen = dance[max(0, t - h) * 6:t * 6 + d]  # d frames of the note's own interval
         held = np.concatenate([seen, np.repeat(seen[-1:], 6 - d, axis=0)])
         dm = literal_dance_matrix(held)
         scores = [pearson(dm, literal_music_matrix(np.r_[past, c], len(dm))) for c in range(5)]
@@ -48,14 +50,14 @@ def test_greedy_uses_the_frames_it_sees(dance):
     greedy = GreedyComposer(lookahead_frames=2)
     notes = greedy.compose(dance)
     changed = [t for t in range(1, len(notes)) if greedy.decide(
-        np.r_[greedy.history(dance, t)[:-1], -dance[t * 6 + 1:t * 6 + 2]], notes[:t][-9:])
+        np.r_[greedy.history(dance, t)[:-1], -dance[t * 6 + 1:t * 6 + 2]], notes[:t][-15:])
         != notes[t]]
     assert len(changed) >= 5
 
 
 def test_the_frames_of_a_decision_end_lookahead_frames_into_its_interval(dance):
     greedy = GreedyComposer(lookahead_frames=3)
-    assert greedy.frame_span(20) == (20 * 6 - 54, 20 * 6 + 3)
+    assert greedy.frame_span(20) == (20 * 6 - 90, 20 * 6 + 3)
     assert greedy.frame_span(20, first=100) == (100, 123)  # a segment that began at frame 100
     np.testing.assert_array_equal(greedy.history(dance, 2), dance[:15])
 

@@ -1,6 +1,13 @@
 """Training windows for the note classifier: real AIST++ dance, augmented into new dancers and
-new camera set-ups that keep it real motion, labelled by the offline beam search run on each
-augmented dance.
+new camera set-ups that keep it real motion, labelled by the offline beam search (on the greedy
+composer's 16-note window) run on each augmented dance, two ways:
+
+  the beam's own history  teacher forcing: each decision after the search's own notes;
+  the composer's history  the greedy composer's free-running notes, each decision labelled with
+                          the note the search would play next from there, looking 16 notes
+                          ahead (DAgger: the states the live composer reaches, which the
+                          search's own history never shows it; the model starts from greedy's
+                          criterion and stays close to it).
 
 Augmentations (all on COCO-18 pixel keypoints, before the pose vectors):
   mirror           left/right flip of the image with the joints' sides swapped (skeleton.MIRROR);
@@ -24,7 +31,8 @@ import dataclasses
 import numpy as np
 
 from dance2music.music.beam import BeamSearch
-from dance2music.music.composer import DEFAULT_K
+from dance2music.music.causal import GreedyComposer
+from dance2music.music.composer import DEFAULT_K, GREEDY_WINDOW
 from dance2music.music.online_features import teacher_forced_inputs
 from dance2music.pose import features
 from dance2music.pose.sequence import PoseSequence
@@ -37,16 +45,22 @@ _TREE = ((1, 0, "head"), (0, 14, "head"), (0, 15, "head"), (14, 16, "head"), (15
          (3, 4, "forearm"), (6, 7, "forearm"), (1, 8, "torso"), (1, 11, "torso"),
          (8, 9, "thigh"), (11, 12, "thigh"), (9, 10, "shin"), (12, 13, "shin"))
 _SEGMENTS = sorted({s for _, _, s in _TREE})
+# The search that labels the training decisions: the paper's, on the greedy composer's window
+# (the model's prior); on the validation choreography it trained better models than the paper's
+# 10 notes or 24 (docs/composer-study.md).
+LABELLER = BeamSearch(window=GREEDY_WINDOW)
+HORIZON_NOTES = GREEDY_WINDOW  # how far ahead LABELLER looks from the composer's own history
 
 
 @dataclasses.dataclass
 class Windows:
     """Decisions of many dances: images (N, 1, S, S) float32, histories (N, H), lookaheads
-    (N, 1), targets (N,)."""
+    (N, 1), priors (N, 5) float32, targets (N,)."""
 
     images: np.ndarray
     histories: np.ndarray
     lookaheads: np.ndarray
+    priors: np.ndarray
     targets: np.ndarray
 
     @classmethod
@@ -54,17 +68,35 @@ class Windows:
         return cls(*(np.concatenate([getattr(p, f.name) for p in parts])
                      for f in dataclasses.fields(cls)))
 
-    def subset(self, pick: np.ndarray) -> Windows:
+    def subset(self, pick: np.ndarray | slice) -> Windows:
         return Windows(*(getattr(self, f.name)[pick] for f in dataclasses.fields(self)))
+
+    def feed(self) -> dict[str, np.ndarray]:
+        """The model's inputs by their ONNX names."""
+        return {"image": self.images, "history": self.histories, "lookahead": self.lookaheads,
+                "prior": self.priors}
 
     def __len__(self) -> int:
         return len(self.targets)
 
 
-def labelled_windows(vectors: np.ndarray, lookahead, k: int = DEFAULT_K) -> Windows:
-    """Every teacher-forced decision of one dance, labelled by the beam search; `lookahead`: d
-    for every decision, or one per decision."""
-    return Windows(*teacher_forced_inputs(vectors, BeamSearch(k=k).compose(vectors), lookahead, k))
+def labelled_windows(vectors: np.ndarray, lookahead, beam: BeamSearch | None = None
+                     ) -> Windows:
+    """Every teacher-forced decision of one dance, labelled by `beam` (default: the paper's
+    search, which the reported accuracy is measured against); `lookahead`: d for every
+    decision, or one per decision."""
+    beam = BeamSearch() if beam is None else beam
+    return Windows(*teacher_forced_inputs(vectors, beam.compose(vectors), lookahead))
+
+
+def corrected_windows(vectors: np.ndarray, lookahead: int) -> Windows:
+    """Every decision of the greedy composer's own free-running notes, labelled with the note
+    LABELLER would play next from that history, looking HORIZON_NOTES ahead."""
+    played = GreedyComposer(lookahead_frames=lookahead).compose(vectors)
+    best_next = [LABELLER.extend(vectors, played[:t], t + HORIZON_NOTES)[t]
+                 for t in range(1, len(played))]
+    *inputs, _ = teacher_forced_inputs(vectors, played, lookahead)
+    return Windows(*inputs, np.array(best_next, dtype=np.int64))
 
 
 def _proportions(kp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -132,8 +164,9 @@ def real_windows(choreographies: tuple[str, ...], representation: features.Repre
 def augmented_windows(choreographies: tuple[str, ...], copies: int, seed: int,
                       representation: features.Representation, lookaheads: tuple[int, ...],
                       views=dance_data.VIEWS) -> Windows:
-    """Each view of each choreography as recorded plus `copies` augmented variants, each
-    decision at a lookahead drawn from `lookaheads`."""
+    """Each view of each choreography as recorded plus `copies` augmented variants, each dance
+    both ways (the module's docstring): the beam's history with each decision at a lookahead
+    drawn from `lookaheads`, the composer's at one drawn per dance."""
     rng = np.random.default_rng(seed)
     parts = []
     for c in choreographies:
@@ -142,5 +175,6 @@ def augmented_windows(choreographies: tuple[str, ...], copies: int, seed: int,
             for kp in [seq.keypoints] + [augment(seq, rng) for _ in range(copies)]:
                 vectors = features.pose_vectors(kp, seq.image_size, representation)
                 d = rng.choice(lookaheads, size=len(vectors) // DEFAULT_K - 1)
-                parts.append(labelled_windows(vectors, d))
+                parts.append(labelled_windows(vectors, d, LABELLER))
+                parts.append(corrected_windows(vectors, int(rng.choice(lookaheads))))
     return Windows.concat(parts)

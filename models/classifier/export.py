@@ -12,6 +12,7 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from dance2music.music.online_features import HISTORY, SIZE
+from dance2music.music.scale import NUM_NOTES
 from models.classifier.data import Windows
 from models.classifier.network import NoteClassifier
 
@@ -21,19 +22,17 @@ OPSET = 17
 def export_fp32(model: NoteClassifier, path: Path) -> None:
     model.eval()
     example = (torch.zeros(1, 1, SIZE, SIZE), torch.full((1, HISTORY), 5, dtype=torch.int64),
-               torch.zeros((1, 1), dtype=torch.int64))
+               torch.zeros((1, 1), dtype=torch.int64), torch.zeros(1, NUM_NOTES))
+    names = model.input_names
     # The TorchScript exporter: the dynamo one needs onnxscript, which the train extra lacks.
-    torch.onnx.export(model, example, str(path), input_names=["image", "history", "lookahead"],
+    torch.onnx.export(model, example[:len(names)], str(path), input_names=names,
                       output_names=["logits"], opset_version=OPSET, dynamo=False,
-                      dynamic_axes={"image": {0: "batch"}, "history": {0: "batch"},
-                                    "lookahead": {0: "batch"}, "logits": {0: "batch"}})
+                      dynamic_axes={name: {0: "batch"} for name in names + ["logits"]})
 
 
 class _Calibration(CalibrationDataReader):
     def __init__(self, windows: Windows, batch: int = 64):
-        self._batches = iter([{"image": windows.images[i:i + batch],
-                               "history": windows.histories[i:i + batch],
-                               "lookahead": windows.lookaheads[i:i + batch]}
+        self._batches = iter([windows.subset(slice(i, i + batch)).feed()
                               for i in range(0, len(windows), batch)])
 
     def get_next(self):

@@ -4,10 +4,11 @@ multiplier: width 1.0 is the paper's network, narrower ones scale every conv and
 Beside the paper's two inputs (similarity image, note history) it takes the lookahead d (frames
 of the coming interval seen, the last of them held in the image for the rest; online_features),
 embedded into the head, so one model serves several lookaheads. The image is standardised first
-(instance norm). Two options derive more from the same inputs inside the graph: NotePlanes (the
-image times each frame's note, and which frames were seen) and GreedyScores (the greedy
-composer's per-note criterion, added to the logits). The shipped model uses both;
-NoteClassifier(1.0) without them is the paper's network (plus the lookahead embedding).
+(instance norm). Two options: NotePlanes derives more from the same inputs inside the graph (the
+image times each frame's note, and which frames were seen); `greedy_prior` takes a fourth input,
+the greedy composer's per-note criterion over its longer window (online_features), fed to the
+head and added to the logits. The shipped model uses both; NoteClassifier(1.0) without them is
+the paper's network (plus the lookahead embedding).
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ def scaled(sizes: tuple[int, ...], width: float) -> list[int]:
     return [max(1, round(s * width)) for s in sizes]
 
 
-def window_notes(history: torch.Tensor, fill: torch.Tensor, k: int = K) -> torch.Tensor:
-    """The note of each of the image's frames, (B, C, SIZE): the last HISTORY-1 notes, then
-    for the coming interval `fill` (1 or B, C, 1): the candidates, or no note yet."""
-    fill = fill.expand(history.shape[0], -1, -1)
-    past = history[:, None, 1:].expand(-1, fill.shape[1], -1)
-    return torch.cat([past, fill], dim=2).repeat_interleave(k, dim=2)
+def window_notes(history: torch.Tensor, no_note: torch.Tensor, k: int = K) -> torch.Tensor:
+    """The note of each of the image's frames, (B, SIZE): the last HISTORY-1 notes, then
+    `no_note` (1, 1) for the coming interval, not decided yet."""
+    fill = no_note.expand(history.shape[0], -1)
+    return torch.cat([history[:, 1:], fill], dim=1).repeat_interleave(k, dim=1)
 
 
 class NotePlanes(nn.Module):
@@ -53,11 +53,11 @@ class NotePlanes(nn.Module):
         self.k = k
         self.register_buffer("rows", torch.linspace(-1, 1, SIZE).view(1, 1, SIZE, 1), False)
         self.register_buffer("columns", torch.arange(SIZE).view(1, 1, 1, SIZE), False)
-        self.register_buffer("no_note", torch.full((1, 1, 1), NUM_NOTES), False)
+        self.register_buffer("no_note", torch.full((1, 1), NUM_NOTES), False)
 
     def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor
                 ) -> torch.Tensor:
-        frames = window_notes(history, self.no_note, self.k)[:, 0]  # (B, 60); START/none: all 0
+        frames = window_notes(history, self.no_note, self.k)  # (B, 60); START/none: all 0
         onehot = frames[:, None, :] == torch.arange(NUM_NOTES, device=history.device)[None, :, None]
         notes = onehot.to(image.dtype)[:, :, None, :]  # (B, 5, 1, 60)
         seen = (self.columns < SIZE - self.k + lookahead.view(-1, 1, 1, 1)).to(image.dtype)
@@ -65,36 +65,9 @@ class NotePlanes(nn.Module):
         return torch.cat([image, image * notes, seen.expand(shape), self.rows.expand(shape)], dim=1)
 
 
-class GreedyScores(nn.Module):
-    """The local-window correlation each candidate note would reach over the image's window (its
-    coming interval completed by holding the last frame seen: music.causal.GreedyComposer's
-    criterion), computed in the graph from the raw image and history: 5 numbers the head starts
-    from. Frames and notes that do not exist yet (zero padding, start tokens) are left out."""
-
-    def __init__(self, k: int = K):
-        super().__init__()
-        self.k = k
-        self.register_buffer("candidates", torch.arange(NUM_NOTES).view(1, NUM_NOTES, 1), False)
-
-    def forward(self, image: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        window = image  # (B, 1, 60, 60), broadcast over the 5 candidates
-        frames = window_notes(history, self.candidates, self.k).to(image.dtype)  # (B, 5, 60)
-        valid = (frames < NUM_NOTES).to(image.dtype)
-        weight = valid[:, :, :, None] * valid[:, :, None, :]
-        music = 1 - (frames[:, :, :, None] - frames[:, :, None, :]).abs() / (NUM_NOTES - 1)
-        count = weight.sum(dim=(2, 3))
-        mean_d = (weight * window).sum(dim=(2, 3)) / count
-        mean_m = (weight * music).sum(dim=(2, 3)) / count
-        dd = (window - mean_d[:, :, None, None]) * weight
-        dm = (music - mean_m[:, :, None, None]) * weight
-        cov = (dd * dm).sum(dim=(2, 3))
-        var = (dd * dd).sum(dim=(2, 3)) * (dm * dm).sum(dim=(2, 3))
-        return cov / torch.sqrt(var + 1e-12)
-
-
 class NoteClassifier(nn.Module):
     def __init__(self, width: float = 1.0, dropout: float = 0.5, note_planes: bool = False,
-                 greedy_scores: bool = False):
+                 greedy_prior: bool = False):
         super().__init__()
         self.width = width
         # The labels maximise a Pearson correlation with D, which no affine change of D alters:
@@ -114,11 +87,11 @@ class NoteClassifier(nn.Module):
         self.notes = nn.LSTM(EMBEDDING, LSTM_HIDDEN, num_layers=2, bidirectional=True,
                              batch_first=True)
         head: list[nn.Module] = []
-        self.greedy = GreedyScores() if greedy_scores else None
-        self.greedy_gain = nn.Parameter(torch.tensor(2.0)) if greedy_scores else None
+        self.greedy_prior = greedy_prior
+        self.greedy_gain = nn.Parameter(torch.tensor(2.0)) if greedy_prior else None
         self.lookahead = nn.Embedding(K + 1, LOOKAHEAD_EMBEDDING)
         features = (channels + 2 * LSTM_HIDDEN + LOOKAHEAD_EMBEDDING
-                    + (NUM_NOTES if greedy_scores else 0))
+                    + (NUM_NOTES if greedy_prior else 0))
         for i, size in enumerate(scaled(PAPER_FC, width)):
             head += [nn.Linear(features, size), nn.ReLU()]
             if i == 0:
@@ -127,28 +100,32 @@ class NoteClassifier(nn.Module):
         head.append(nn.Linear(features, NUM_NOTES))
         self.head = nn.Sequential(*head)
 
-    def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor
-                ) -> torch.Tensor:
-        """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64, lookahead (B, 1) int64
-        -> (B, 5) logits."""
+    @property
+    def input_names(self) -> list[str]:
+        return ["image", "history", "lookahead"] + (["prior"] if self.greedy_prior else [])
+
+    def forward(self, image: torch.Tensor, history: torch.Tensor, lookahead: torch.Tensor,
+                prior: torch.Tensor | None = None) -> torch.Tensor:
+        """image (B, 1, SIZE, SIZE) float, history (B, HISTORY) int64, lookahead (B, 1) int64,
+        prior (B, 5) float (with greedy_prior) -> (B, 5) logits."""
         notes, _ = self.notes(self.embed(history))
         summary = [notes[:, -1], self.lookahead(lookahead[:, 0])]
-        if self.greedy is not None:
+        if self.greedy_prior:
             # Scores differ by hundredths: compared per decision, they also reach the logits
             # directly, so training starts from the greedy choice and learns corrections.
-            scores = self.greedy(image, history)
-            scores = (scores - scores.mean(1, keepdim=True)) / (scores.std(1, keepdim=True) + 1e-3)
+            scores = (prior - prior.mean(1, keepdim=True)) / (prior.std(1, keepdim=True) + 1e-3)
             summary.append(scores)
         image = self.standardise(image)
         if self.planes is not None:
             image = self.planes(image, history, lookahead)
         logits = self.head(torch.cat([self.dance(image)] + summary, dim=1))
-        return logits if self.greedy is None else logits + self.greedy_gain * scores
+        return logits + self.greedy_gain * scores if self.greedy_prior else logits
 
 
 def count_macs(model: NoteClassifier) -> int:
-    """Multiply-accumulates of one decision (conv, LSTM, linear layers and the extra planes and
-    scores; pooling, normalisation and activations are not counted)."""
+    """Multiply-accumulates of one decision (conv, LSTM, linear layers and the extra planes;
+    pooling, normalisation and activations are not counted; the greedy prior is computed
+    outside the network)."""
     macs = 0
     side = SIZE
     for layer in model.dance:
@@ -163,6 +140,4 @@ def count_macs(model: NoteClassifier) -> int:
     macs += sum(m.in_features * m.out_features for m in model.head if isinstance(m, nn.Linear))
     if model.planes is not None:
         macs += NUM_NOTES * SIZE * SIZE  # image x note planes
-    if model.greedy is not None:
-        macs += 4 * NUM_NOTES * SIZE * SIZE  # weighted sums, covariance and variances
     return macs

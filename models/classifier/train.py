@@ -18,7 +18,7 @@ from models.classifier.network import NoteClassifier
 class TrainConfig:
     width: float = 0.125
     note_planes: bool = True
-    greedy_scores: bool = True
+    greedy_prior: bool = True
     epochs: int = 4
     batch: int = 128
     lr: float = 2e-3
@@ -34,44 +34,44 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
-def _tensors(w: Windows) -> tuple[torch.Tensor, ...]:
-    return (torch.from_numpy(w.images), torch.from_numpy(w.histories),
-            torch.from_numpy(w.lookaheads), torch.from_numpy(w.targets))
-
-
 @torch.no_grad()
 def predict(model: NoteClassifier, w: Windows, batch: int = 512) -> np.ndarray:
+    """Teacher-forced decisions for every window."""
     model.eval()
-    images, histories, lookaheads, _ = _tensors(w)
-    return torch.cat([model(images[i:i + batch], histories[i:i + batch],
-                            lookaheads[i:i + batch]).argmax(1)
+    inputs = [torch.from_numpy(w.feed()[name]) for name in model.input_names]
+    return torch.cat([model(*(x[i:i + batch] for x in inputs)).argmax(1)
                       for i in range(0, len(w), batch)]).numpy()
 
 
-def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print,
-          on_epoch: Callable[[int, NoteClassifier], None] | None = None
+def accuracy_on(windows: Windows) -> Callable[[NoteClassifier], float]:
+    """model -> its teacher-forced accuracy on `windows` (a `validate` for train)."""
+    return lambda model: float(np.mean(predict(model, windows) == windows.targets))
+
+
+def train(train_set: Windows, validate: Callable[[NoteClassifier], float], cfg: TrainConfig,
+          log=print, on_epoch: Callable[[int, NoteClassifier], None] | None = None
           ) -> tuple[NoteClassifier, list[dict]]:
-    """Returns the model of the epoch with the best validation accuracy, and per-epoch stats
-    (also for smoke runs: 'losses' holds every step's training loss). `on_epoch(epoch, model)`
-    sees the model after each epoch, in eval mode (benchmarks/classifier_epochs.py)."""
+    """Returns the model of the epoch with the best `validate(model)` (higher is better;
+    scoring.free_running_correlation for the shipped model), and per-epoch stats (also for
+    smoke runs: 'losses' holds every step's training loss). `on_epoch(epoch, model)` sees the
+    model after each epoch, in eval mode (benchmarks/classifier_epochs.py)."""
     make_deterministic(cfg.seed, cfg.threads)
-    model = NoteClassifier(cfg.width, note_planes=cfg.note_planes,
-                           greedy_scores=cfg.greedy_scores)
+    model = NoteClassifier(cfg.width, note_planes=cfg.note_planes, greedy_prior=cfg.greedy_prior)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = -(-len(train_set) // cfg.batch)
     total = cfg.epochs * steps_per_epoch if cfg.max_steps is None else cfg.max_steps
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=total, pct_start=0.15)
-    images, histories, lookaheads, targets = _tensors(train_set)
+    inputs = [torch.from_numpy(train_set.feed()[name]) for name in model.input_names]
+    targets = torch.from_numpy(train_set.targets)
     gen = torch.Generator().manual_seed(cfg.seed)
     history: list[dict] = []
-    best, best_state, step = -1.0, None, 0
+    best, best_state, step = -np.inf, None, 0
     for epoch in range(cfg.epochs):
         start = time.monotonic()
         model.train()
         losses = []
         for idx in torch.randperm(len(train_set), generator=gen).split(cfg.batch):
-            loss = F.cross_entropy(model(images[idx], histories[idx], lookaheads[idx]),
-                                   targets[idx])
+            loss = F.cross_entropy(model(*(x[idx] for x in inputs)), targets[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -80,16 +80,17 @@ def train(train_set: Windows, val_set: Windows, cfg: TrainConfig, log=print,
             step += 1
             if step == total:
                 break
-        val_acc = float(np.mean(predict(model, val_set) == val_set.targets))
+        model.eval()
+        val_score = validate(model)
         if on_epoch is not None:
             on_epoch(epoch + 1, model)
-        stats = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_accuracy": val_acc,
+        stats = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "validation": val_score,
                  "seconds": time.monotonic() - start, "losses": losses}
         history.append(stats)
-        log(f"epoch {epoch + 1:3d}  loss {stats['loss']:.4f}  val accuracy {val_acc:.4f}  "
+        log(f"epoch {epoch + 1:3d}  loss {stats['loss']:.4f}  validation {val_score:.4f}  "
             f"({stats['seconds']:.0f} s)")
-        if val_acc > best:
-            best = val_acc
+        if val_score > best:
+            best = val_score
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
         if step == total:
             break

@@ -26,7 +26,7 @@ from dance2music.live.tempo_grid import TempoTimeline, lay_timeline
 from dance2music.modes.commands import SOUND_VERBS, Command, CommandQueue
 from dance2music.modes.machine import ModeMachine
 from dance2music.modes.table import MODES
-from dance2music.music.composer import DEFAULT_K
+from dance2music.music.composer import DEFAULT_K, LONGEST_HISTORY_NOTES
 from dance2music.sound.live import LiveSound
 from dance2music.sound.movement import motion_before
 
@@ -135,9 +135,10 @@ class LiveLoop:
         seen_all = self.camera.take(POSE_WAIT_S)
         if audio and self.timeline is None:
             s = self.settings
+            keep_s = max(s.replay_s, LONGEST_HISTORY_NOTES * self.k / GRID_FPS)
             self.timeline = lay_timeline(s.grid, self.sink.now(), self.sink.ticks_per_s, self.k,
                                          s.fixed_latency_ms, self.decider.lookahead_frames,
-                                         s.replay_s)
+                                         keep_s)
             self.presence.forget()
             self.decider.end_segment()
         if self.timeline is None:

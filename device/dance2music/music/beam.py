@@ -35,15 +35,24 @@ class BeamSearch(Composer):
             raise InputError(f"first_note: expected 0..{NUM_NOTES - 1}, got {self.first_note!r}")
 
     def compose(self, vectors: np.ndarray) -> np.ndarray:
+        return self.extend(vectors, np.array([self.first_note]))
+
+    def extend(self, vectors: np.ndarray, prefix: np.ndarray, notes: int | None = None
+               ) -> np.ndarray:
+        """The best continuation of `prefix` (its notes kept as they are) up to `notes` notes
+        (default: the whole dance): what the search would play next from a history it did not
+        choose (models/classifier labels a composer's own histories with it)."""
         dance = DanceNotes(check_dance(vectors, self.k), self.k)
-        n = dance.num_notes
+        n = dance.num_notes if notes is None else min(notes, dance.num_notes)
+        prefix = np.asarray(prefix, dtype=np.int64)
+        if not 1 <= len(prefix) <= n:
+            raise InputError(f"prefix: expected 1 to {n} notes, got {len(prefix)}")
         moments = QuantisedDance(dance, self.window)
         keep = self.window - 1  # notes of a beam that the next window still sees
-        tails = np.full((1, min(keep, 1)), self.first_note, dtype=np.int64)
+        tails = prefix[len(prefix) - min(keep, len(prefix)):][None]
         parents = np.zeros((n, self.beam_width), dtype=np.int64)
         chosen = np.zeros((n, self.beam_width), dtype=np.int64)
-        chosen[0, 0] = self.first_note
-        for t in range(1, n):
+        for t in range(len(prefix), n):
             start = max(0, t - keep)
             stats = moments.window(start, t + 1)
             beams = len(tails)
@@ -55,9 +64,10 @@ class BeamSearch(Composer):
             chosen[t, : len(order)] = order % NUM_NOTES
             tails = cands[order, -keep:] if keep else cands[order, :0]
         # Backtrack from the best final beam.
-        notes = np.empty(n, dtype=np.int64)
+        out = np.empty(n, dtype=np.int64)
+        out[:len(prefix)] = prefix
         beam = 0
-        for t in range(n - 1, -1, -1):
-            notes[t] = chosen[t, beam]
+        for t in range(n - 1, len(prefix) - 1, -1):
+            out[t] = chosen[t, beam]
             beam = parents[t, beam]
-        return notes
+        return out

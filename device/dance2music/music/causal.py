@@ -1,8 +1,8 @@
 """Causal composers: each note decided from the past alone, so they can play live.
 
-- greedy: the note that maximises the local-window correlation, the coming interval made of
-  the frames of it already seen (lookahead) and the last of them held (a strong non-learned
-  online reference);
+- greedy: the note that maximises the local-window correlation over its last 16 notes, the
+  coming interval made of the frames of it already seen (lookahead) and the last of them held
+  (a strong non-learned online reference, and the online classifier's prior);
 - baseline: the paper's: a random note when the poses k-1 frames apart ending on the last frame
   seen are less similar than a threshold (the 80th percentile over training dances), else hold;
 - random and constant: the trivial references of the evaluation tables.
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dance2music.errors import ModelError
-from dance2music.music.composer import (DEFAULT_K, DEFAULT_WINDOW, CausalComposer,
+from dance2music.music.composer import (DEFAULT_K, GREEDY_WINDOW, CausalComposer,
                                         check_lookahead, with_coming_interval)
 from dance2music.music.scale import FIRST_NOTE, NUM_NOTES
 from dance2music.music.similarity import ExactWindow, unit_rows
@@ -27,14 +27,19 @@ _CANDIDATES = np.arange(NUM_NOTES)
 class GreedyComposer(CausalComposer):
     name = "greedy"
 
-    def __init__(self, k: int = DEFAULT_K, window: int = DEFAULT_WINDOW, lookahead_frames: int = 0):
+    def __init__(self, k: int = DEFAULT_K, window: int = GREEDY_WINDOW, lookahead_frames: int = 0):
         self.k = k
         self.history_notes = window - 1  # the window is these notes plus the candidate
         self.lookahead_frames = check_lookahead(lookahead_frames, k)
 
     def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        return int(np.argmax(self.criterion(recent, notes)))
+
+    def criterion(self, recent: np.ndarray, notes: np.ndarray) -> np.ndarray:
+        """(5,) the window correlation of each candidate for a decision's frames (`recent`,
+        ending lookahead_frames into the note's interval) and notes."""
         filled = with_coming_interval(recent, self.lookahead_frames, self.k)
-        return int(np.argmax(self.window_correlations(filled[:-self.k], filled[-self.k:], notes)))
+        return self.window_correlations(filled[:-self.k], filled[-self.k:], notes)
 
     def window_correlations(self, recent: np.ndarray, coming: np.ndarray, notes: np.ndarray
                             ) -> np.ndarray:

@@ -11,7 +11,14 @@ from dance2music.errors import InputError
 from dance2music.music.scale import FIRST_NOTE
 
 DEFAULT_K = 6  # frames per note: 0.2 s at 30 fps
-DEFAULT_WINDOW = 10  # notes of local history (60 frames)
+DEFAULT_WINDOW = 10  # notes of local history (60 frames): the paper's beam search
+# The greedy composer's window (96 frames): global correlation rises from 10 notes to a plateau
+# at 16 on the validation and training choreographies (benchmarks/greedy_window.py), without
+# flatter music; the paper's 10 suit the beam search, which also sees the future.
+GREEDY_WINDOW = 16
+# Notes before a boundary whose frames a causal composer sees, at most: the greedy window's
+# (the online classifier's prior shares it). The live loop keeps at least these frames.
+LONGEST_HISTORY_NOTES = GREEDY_WINDOW - 1
 # Frames of a note's own interval seen before deciding it (33 ms at 30 fps, inside the default
 # fixed latency of 100 ms). 2 frames (67 ms) measure better offline but left too little of L
 # for frame jitter live: 1-2 misses per 2 min on the idle 2-core VM (tests/test_soak.py), 0 at

@@ -3,6 +3,7 @@ search from the past alone, models/classifier) run by ONNX Runtime on one CPU th
 
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +11,16 @@ import onnxruntime as ort
 
 from dance2music.artefacts import REPO_MODEL_DIR, load_manifest, verified
 from dance2music.errors import InputError, ModelError
+from dance2music.music.causal import GreedyComposer
 from dance2music.music.composer import DEFAULT_K, CausalComposer, check_lookahead
-from dance2music.music.online_features import HISTORY, SIZE, decision_image, note_history
+from dance2music.music.online_features import HISTORY, SIZE, decision_inputs
+from dance2music.music.scale import NUM_NOTES
 
 MANIFEST = "note_classifier.json"
 VARIANTS = ("int8", "fp32")
 # name -> (element type, shape without the batch axis)
 INPUTS = {"image": ("tensor(float)", (1, SIZE, SIZE)), "history": ("tensor(int64)", (HISTORY,)),
-          "lookahead": ("tensor(int64)", (1,))}
+          "lookahead": ("tensor(int64)", (1,)), "prior": ("tensor(float)", (NUM_NOTES,))}
 
 
 def cpu_session(path: Path) -> ort.InferenceSession:
@@ -59,21 +62,41 @@ def _trained_for(manifest: dict, path: Path) -> dict:
                          f"trained_for.representation") from None
 
 
-class OnlineClassifier(CausalComposer):
-    """Decides each note from the last 10 notes and the greedy window of 60 frames (see
-    online_features), `lookahead_frames` of them from the note's own interval."""
+class ClassifierComposer(CausalComposer):
+    """Decides each note from the last 10 notes, the similarity of the last 60 frames and the
+    greedy composer's criterion over its window (see online_features), `lookahead_frames` of
+    the frames from the note's own interval; `logits` runs the network."""
 
     name = "online"
-    history_notes = HISTORY
 
-    def __init__(self, path: str | Path, sha256: str, k: int = DEFAULT_K,
-                 lookahead_frames: int = 0):
+    def __init__(self, k: int = DEFAULT_K, lookahead_frames: int = 0):
         if k != DEFAULT_K:
             raise InputError(f"k: the note classifier was trained for k={DEFAULT_K} frames per "
                              f"note, got {k}")
         self.k = k
         self.lookahead_frames = check_lookahead(lookahead_frames, k)
         self._lookahead = np.array([[self.lookahead_frames]], dtype=np.int64)
+        self._prior = GreedyComposer(k, lookahead_frames=self.lookahead_frames)
+        self.history_notes = max(HISTORY, self._prior.history_notes)
+
+    @abc.abstractmethod
+    def logits(self, images: np.ndarray, histories: np.ndarray, lookaheads: np.ndarray,
+               priors: np.ndarray) -> np.ndarray:
+        """A batch of decisions: (B, 1, S, S) float32, (B, H) int64, (B, 1) int64 and (B, 5)
+        float32 -> (B, 5)."""
+
+    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
+        image, history, prior = decision_inputs(recent, notes, self._prior)
+        return int(np.argmax(self.logits(image[None], history[None], self._lookahead,
+                                         prior[None])[0]))
+
+
+class OnlineClassifier(ClassifierComposer):
+    """The note classifier run by ONNX Runtime from a verified file."""
+
+    def __init__(self, path: str | Path, sha256: str, k: int = DEFAULT_K,
+                 lookahead_frames: int = 0):
+        super().__init__(k, lookahead_frames)
         self.path = verified(Path(path), sha256)
         self._session = cpu_session(self.path)
         _check_inputs(self._session, self.path)
@@ -102,16 +125,7 @@ class OnlineClassifier(CausalComposer):
                              f"{representation!r}")
         return cls(path.parent / file, sha256, k, lookahead_frames)
 
-    def logits(self, images: np.ndarray, histories: np.ndarray,
-               lookaheads: np.ndarray | None = None) -> np.ndarray:
-        """A batch of decisions: (B, 1, S, S) float32, (B, H) int64 and (B, 1) int64 (default:
-        this composer's lookahead) -> (B, 5)."""
-        if lookaheads is None:
-            lookaheads = np.repeat(self._lookahead, len(images), axis=0)
+    def logits(self, images: np.ndarray, histories: np.ndarray, lookaheads: np.ndarray,
+               priors: np.ndarray) -> np.ndarray:
         return self._session.run(None, {"image": images, "history": histories,
-                                        "lookahead": lookaheads})[0]
-
-    def decide(self, recent: np.ndarray, notes: np.ndarray) -> int:
-        image = decision_image(recent, self.lookahead_frames, self.k)
-        return int(np.argmax(self.logits(image[None], note_history(notes)[None],
-                                         self._lookahead)[0]))
+                                        "lookahead": lookaheads, "prior": priors})[0]

@@ -20,7 +20,7 @@ COMPOSER_HELP = {  # one line each, for --help
     "online": "the live note classifier: the next note from the dance so far and the first "
               "--lookahead frames of the note's own interval (INT8 ONNX, trained on body "
               "pose vectors)",
-    "greedy": "causal: the note that best matches the last seconds of dance, its coming "
+    "greedy": "causal: the note that best matches the last 3 s of dance, its coming "
               "interval the frames of it seen (--lookahead), the last of them held",
     "baseline": "the paper's causal reference: a random note when the pose changed more than "
                 "a threshold learned on training dances, else the same note",
