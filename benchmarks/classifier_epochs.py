@@ -28,8 +28,10 @@ from note_classifier import choreography_groups, group_scorer  # noqa: E402
 
 
 def row(label: str, scores: dict) -> str:
-    return f"| {label} | " + " | ".join(f"{s['global']:.3f} / {100 * s['acc']:.1f}%"
-                                        for s in scores.values()) + " |"
+    cross = f"cross_{build.REPRESENTATION}"
+    cells = (f"{s['global']:.3f} / {s[cross]:.3f} / {100 * s['acc']:.1f}%"
+             for s in scores.values())
+    return f"| {label} | " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -38,7 +40,8 @@ def main() -> None:
     args = p.parse_args()
     d = DEFAULT_LOOKAHEAD_FRAMES
     scored = group_scorer(build.REPRESENTATION)
-    print(f"global corr / next-note accuracy at d = {d}, {build.REPRESENTATION}, all 9 views\n")
+    print(f"global corr / cross-view corr / next-note accuracy at d = {d}, "
+          f"{build.REPRESENTATION}, all 9 views\n")
     print("| model | " + " | ".join(choreography_groups()) + " |")
     print("|---|" + "---|" * len(choreography_groups()))
     print(row("greedy", scored(GreedyComposer(lookahead_frames=d))), flush=True)

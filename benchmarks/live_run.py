@@ -149,10 +149,14 @@ def after_warm_up(samples, duration_s):
     last = samples[-1]
     wall = last[0] - first[0]
     cpu_pct = 100 * (last[1] - first[1]) / wall
-    # Per thread, up to the last periodic sample (the capture and audio threads end with the run).
-    periodic = samples[-2]
-    threads = {name: 100 * (periodic[3][name] - first[3].get(name, 0.0)) / (periodic[0] - first[0])
-               for name in periodic[3] if name in THREADS}
+    # Per thread, up to the last sample that still saw it: the pose, capture and audio threads
+    # end with the run, and a sample may fall while they are being closed.
+    threads = {}
+    for name in THREADS:
+        seen = [s for s in samples if s[0] > first[0] and name in s[3]]
+        if seen:
+            threads[name] = (100 * (seen[-1][3][name] - first[3].get(name, 0.0))
+                             / (seen[-1][0] - first[0]))
     return (cpu_pct, threads, last[2] - first[2],
             max(s[2] for s in samples if s[0] >= warm) - first[2])
 
