@@ -4,9 +4,12 @@ open a page, run JavaScript in it, click where a person would, and take a screen
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -32,9 +35,10 @@ class Chromium:
 
     def __enter__(self) -> Chromium:
         self._profile = tempfile.TemporaryDirectory(prefix="d2m-chromium-")
+        # Its own process group: the renderer and helper processes go down with the browser.
         self.process = subprocess.Popen(
             [chromium_path(), f"--user-data-dir={self._profile.name}", *FLAGS],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         url = self._devtools_url(timeout_s=30)
         self.socket = websocket.create_connection(url, timeout=30, suppress_origin=True)
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
@@ -111,10 +115,22 @@ class Chromium:
         try:
             self.socket.close()
         finally:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self._stop_group()
             self._profile.cleanup()
+
+    def _stop_group(self, timeout_s: float = 10) -> None:
+        """Every process of the browser's group gone, so none still writes into the profile
+        being removed (a helper outliving the browser failed a CI run's cleanup)."""
+        group = self.process.pid
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, sig)
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                self.process.poll()  # reap the browser itself
+                try:
+                    os.killpg(group, 0)
+                except ProcessLookupError:
+                    return
+                time.sleep(0.05)
+        self.process.wait()
