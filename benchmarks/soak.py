@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def _measure(proc, port: int, minutes: float, sample_s: float, load_every_s: flo
 def summary(samples: list[dict], probes: list[float], under_load: dict) -> dict:
     first, last = samples[0], samples[-1]
     ordered = sorted(probes)
+    quarter = max(1, len(samples) // 4)
     return {
         "duration_s": last["t_s"],
         "samples": len(samples),
@@ -191,10 +193,11 @@ def summary(samples: list[dict], probes: list[float], under_load: dict) -> dict:
         "threads": {"first": first["threads"], "last": last["threads"],
                     "max": max(s["threads"] for s in samples)},
         # A leak raises the floor of the count; a health connection in flight at one sample
-        # does not: compare the lowest count of the first and the last quarter of the samples.
+        # does not, nor a file closed for a moment (the looped video reopening): the lowest
+        # count of the last quarter of the samples against the median of the first quarter.
         "fds": {"first": first["fds"], "last": last["fds"], "max": max(s["fds"] for s in samples),
-                "floor_first": min(s["fds"] for s in samples[:max(1, len(samples) // 4)]),
-                "floor_last": min(s["fds"] for s in samples[-max(1, len(samples) // 4):])},
+                "typical_first": statistics.median_high(s["fds"] for s in samples[:quarter]),
+                "floor_last": min(s["fds"] for s in samples[-quarter:])},
         "deadline_misses": last["misses"] - first["misses"],
         # The misses while a burst ran, and how long the bursts took together: compared with
         # the whole run's rate, this says whether the HTTP load or the machine caused them.
@@ -213,7 +216,7 @@ def goals(result: dict) -> dict[str, bool]:
         <= GOAL_RSS_GROWTH_MIB,
         "threads back to their first count": result["threads"]["last"]
         == result["threads"]["first"],
-        "fd floor not raised (no leak)": result["fds"]["floor_last"] <= result["fds"]["floor_first"],
+        "fd floor not raised (no leak)": result["fds"]["floor_last"] <= result["fds"]["typical_first"],
         "no deadline missed": result["deadline_misses"] == 0,
         f"/healthz under load <= {GOAL_HEALTHZ_MS:g} ms":
             result["healthz_ms_under_load"]["max"] <= GOAL_HEALTHZ_MS,
