@@ -122,9 +122,11 @@ def main() -> None:
                     "9 camera views; augmented (mirror, limb proportions, camera height and "
                     "distance, "
                     "travel across the frame, tempo change, start offset, dropped joints); "
-                    f"{args.representation} pose vectors; each decision at a lookahead drawn "
-                    f"from {list(lookaheads)}; labels: beam search (width 50) on each augmented "
-                    "dance",
+                    f"{args.representation} pose vectors; labels: beam search (width 50, "
+                    f"window {data.LABELLER.window} notes) on each augmented dance, after its "
+                    f"own notes (each decision at a lookahead drawn from {list(lookaheads)}) and "
+                    f"after the greedy composer's (one lookahead per dance, the search looking "
+                    f"{data.HORIZON_NOTES} notes ahead of each decision)",
             "licence": "CC BY 4.0 (Google LLC)",
             "attribution": "Li, Yang, Ross, Kanazawa, AI Choreographer: Music Conditioned 3D "
                            "Dance Generation with AIST++, ICCV 2021; AIST Dance Video Database, "
