@@ -75,7 +75,8 @@ def main() -> None:
         for la in LOOKAHEADS:
             corr, clips = scores(GreedyComposer(window=w, lookahead_frames=la))
             cells += corr
-            flat = clips if la == d else flat
+            if la == d:
+                flat = clips
         changes, entropy = np.mean(flat, axis=0)
         print(f"| {w} | " + " | ".join(f"{c:.3f}" for c in cells)
               + f" | {changes:.1%} | {entropy:.2f} |", flush=True)
@@ -87,6 +88,7 @@ def main() -> None:
         changes, entropy = np.mean(flat, axis=0)
         print(f"| {w} | " + " | ".join(f"{c:.3f}" for c in corr)
               + f" | {changes:.1%} | {entropy:.2f} |", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -170,10 +170,10 @@ def latency(representation: str) -> float:
     recents = [int8.history(vectors, n) for n in rng.integers(int8.history_notes, notes,
                                                               LATENCY_DECISIONS)]
     histories = [rng.integers(0, 5, int8.history_notes) for _ in recents]
+    greedy = GreedyComposer(lookahead_frames=d)
     feeds = []
     for recent, history in zip(recents, histories):
-        image, notes_in, prior = decision_inputs(recent, history, GreedyComposer(
-            lookahead_frames=d))
+        image, notes_in, prior = decision_inputs(recent, history, greedy)
         feeds.append({"image": image[None], "history": notes_in[None],
                       "lookahead": np.array([[d]]), "prior": prior[None]})
     paper_feeds = [{k: v for k, v in f.items() if k != "prior"} for f in feeds[:500]]

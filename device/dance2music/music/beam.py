@@ -42,8 +42,10 @@ class BeamSearch(Composer):
         """The best continuation of `prefix` (its notes kept as they are) up to `notes` notes
         (default: the whole dance): what the search would play next from a history it did not
         choose (models/classifier labels a composer's own histories with it)."""
-        dance = DanceNotes(check_dance(vectors, self.k), self.k)
-        n = dance.num_notes if notes is None else min(notes, dance.num_notes)
+        vectors = check_dance(vectors, self.k)
+        n = len(vectors) // self.k if notes is None else min(notes, len(vectors) // self.k)
+        # Only the frames of the notes searched: every window trails its last note.
+        dance = DanceNotes(vectors[: n * self.k], self.k)
         prefix = np.asarray(prefix, dtype=np.int64)
         if not 1 <= len(prefix) <= n:
             raise InputError(f"prefix: expected 1 to {n} notes, got {len(prefix)}")
