@@ -17,7 +17,11 @@ from dance2music.errors import Dance2MusicError
 from dance2music.synth.score import TimedNote
 
 PIANO_CHANNEL = 0
-_RENDER_CHUNK = 4096
+# Frames per get_samples request, offline and in the file output alike. FluidSynth 2.3 renders
+# requests of up to 1,024 frames exactly as 64-frame blocks; larger ones can differ (up to 20
+# LSB for a second, when a key is struck again as its previous voice's release ends), so an
+# offline rendering in bigger requests is not the live audio sample for sample (docs/audio.md).
+RENDER_BLOCK_FRAMES = 512
 
 
 class AudioError(Dance2MusicError, RuntimeError):
@@ -79,8 +83,8 @@ def render(notes: list[TimedNote], settings: AudioSettings = AudioSettings(),
         for note in notes:
             seq.note_on(tick(note.start_s), note.channel, note.midi, note.velocity, dest=dest)
         out = np.empty((total, 2), dtype=np.int16)
-        for pos in range(0, total, _RENDER_CHUNK):
-            n = min(_RENDER_CHUNK, total - pos)
+        for pos in range(0, total, RENDER_BLOCK_FRAMES):
+            n = min(RENDER_BLOCK_FRAMES, total - pos)
             out[pos:pos + n] = np.asarray(synth.get_samples(n), dtype=np.int16).reshape(n, 2)
         return out
     finally:

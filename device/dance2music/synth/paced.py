@@ -26,15 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from dance2music.synth.fluid import AudioError
+from dance2music.synth.fluid import RENDER_BLOCK_FRAMES, AudioError
 from dance2music.synth.wav import WavStream
 
 log = logging.getLogger(__name__)
 
 
 class PacedFileOutput:
-    def __init__(self, synth, path: Path, sample_rate_hz: int, block_frames: int = 512,
-                 retry_s: float = 2.0, render: Callable[[int], np.ndarray] | None = None):
+    def __init__(self, synth, path: Path, sample_rate_hz: int,
+                 block_frames: int = RENDER_BLOCK_FRAMES, retry_s: float = 2.0,
+                 render: Callable[[int], np.ndarray] | None = None):
         """`render(frames)` -> int16 (frames, 2); default: FluidSynth's own 16-bit output."""
         self._render = render or (lambda n: np.asarray(synth.get_samples(n), dtype=np.int16))
         self.path = Path(path)
