@@ -9,6 +9,8 @@
   - onset timing found back in the audio: the WAV against the grid-exact offline rendering of
     the notes the loop scheduled (sample difference, onset jitter) and each note's onset
     against its grid tick;
+  - the garbage collector's pauses during the run (it holds every thread), against a full
+    collection of the same process outside the loop, which freezes what it starts with;
   - the smallest fixed latency L with zero misses (from the worst decision lag, then verified
     by a shorter run at that L) and the end-to-end latency from a frame's capture to the onset
     of the note it decided;
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import math
 import os
 import resource
@@ -113,6 +116,41 @@ def thread_cpu_s() -> dict[str, float]:
     return out
 
 
+class GcPauses:
+    """Every garbage collection while installed: (generation, pause ms)."""
+
+    def __init__(self):
+        self.pauses: list[tuple[int, float]] = []
+        self._start_ns = 0
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start_ns = time.perf_counter_ns()
+        else:
+            pause_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+            self.pauses.append((info["generation"], pause_ms))
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def longest_ms(self, generation: int) -> float:
+        return max((ms for g, ms in self.pauses if g == generation), default=0.0)
+
+    def count(self, generation: int) -> int:
+        return sum(g == generation for g, _ in self.pauses)
+
+
+def full_collection_ms() -> float:
+    """One full collection of everything this process holds, as the loop's would be unfrozen."""
+    start = time.perf_counter_ns()
+    gc.collect()
+    return (time.perf_counter_ns() - start) / 1e6
+
+
 def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
         world: str | None = None, grid: str = "fixed") -> dict:
     """`world` None: the paper's piano melody, FluidSynth's raw output (sample-exact audit);
@@ -137,10 +175,12 @@ def run(video: Path, minutes: float, latency_ms: int, wav: Path, estimator,
 
     threading.Thread(target=sample, daemon=True, name="sampler").start()
     samples.append((0.0, cpu_s(), rss_mb(), thread_cpu_s()))
-    loop.run(duration_s=minutes * 60)
+    with GcPauses() as collections:
+        loop.run(duration_s=minutes * 60)
     stop.set()
     samples.append((time.monotonic() - t0, cpu_s(), rss_mb(), thread_cpu_s()))
-    return {"stats": stats, "events": events, "samples": samples}
+    return {"stats": stats, "events": events, "samples": samples, "gc": collections,
+            "unfrozen_full_gc_ms": full_collection_ms(), "gc_objects": len(gc.get_objects())}
 
 
 def after_warm_up(samples, duration_s):
@@ -235,7 +275,7 @@ def main() -> int:
               flush=True)
         result = run(video, args.minutes, args.latency_ms, tmp / "live.wav", estimator,
                      args.world, args.grid)
-        stats, events = result["stats"], result["events"]
+        stats, events, collections = result["stats"], result["events"], result["gc"]
         snap = stats.snapshot()
         duration_s = result["samples"][-1][0]
         cpu_pct, threads, rss_growth, rss_peak = after_warm_up(result["samples"], duration_s)
@@ -269,6 +309,11 @@ def main() -> int:
             ("  by thread: loop (composer) / pose / capture (decode) / FluidSynth render",
              " / ".join(f"{threads.get(n, 0):.1f}" for n in THREADS), ""),
             ("frames in / dropped", f"{snap['fps']:.1f} fps / {snap['frames_dropped']}", ""),
+            ("garbage collections in the loop: full / longest full / longest young (ms)",
+             f"{collections.count(2)} / {collections.longest_ms(2):.1f} / "
+             f"{max(collections.longest_ms(0), collections.longest_ms(1)):.1f}",
+             f"unfrozen: a full one takes {result['unfrozen_full_gc_ms']:.1f} ms "
+             f"({result['gc_objects']} objects)"),
         ]
         rows += [(f"latency {stage} p50 / p99 (ms)", fmt(snap["latency_ms"][stage]), "")
                  for stage in STAGES]

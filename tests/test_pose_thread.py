@@ -3,6 +3,7 @@ capture reaches the loop in order, an estimator's failure is a reported state, a
 no longer holds a note decision past its deadline (it did when the pose ran in the loop's
 thread: the CI soak's one miss in 2 minutes)."""
 
+import gc
 import time
 
 import numpy as np
@@ -91,14 +92,15 @@ def test_an_estimator_failure_is_reported_and_the_next_frames_still_get_poses():
     assert len(seen) >= 15 and stats.read().components["pose"].ok
 
 
-def run_loop(pose_feed, seconds: float):
+def run_loop(pose_feed, seconds: float, observers=()):
     """The greedy mode on the wall clock, a pose of 250 ms every 1.5 s."""
     stats, events = LiveStats(LATENCY_MS), []
     loop = LiveLoop(lambda: CaptureThread(RealTimeCamera(), 0.2).start(),
                     StallingEstimator(every=45, stall_s=0.25), FakeSink(MonotonicClock()),
                     lambda name: GreedyComposer(),
                     LoopSettings(mode="greedy", fixed_latency_ms=LATENCY_MS, absent_s=60),
-                    stats, CommandQueue(), observers=[events.append], pose_feed=pose_feed)
+                    stats, CommandQueue(), observers=[events.append, *observers],
+                    pose_feed=pose_feed)
     loop.run(duration_s=seconds)
     return stats.read(), [e for e in events if e.kind == "note"]
 
@@ -108,6 +110,17 @@ def test_a_slow_pose_does_not_hold_a_decision_past_its_deadline():
     assert snap.deadline_misses == 0 and not any(e.missed for e in notes)
     assert len(notes) >= 17  # a note every 0.2 s, through the stalls
     assert np.all(np.diff([e.n for e in notes]) == 1)
+
+
+def test_the_loop_leaves_what_it_started_with_out_of_collections():
+    """A full collection holds every thread, as a slow pose would the loop's: while the loop
+    runs, the modules and models it started with are frozen out of them (a test process that
+    has imported torch took 150-320 ms per full collection; benchmarks/live_run.py measures
+    the device's)."""
+    frozen = []
+    run_loop(PoseThread, 1.5, observers=[lambda event: frozen.append(gc.get_freeze_count())])
+    assert frozen and min(frozen) > 10_000  # the interpreter's and numpy's objects alone
+    assert gc.get_freeze_count() == 0  # all collectable again once it has ended
 
 
 def test_the_same_slow_pose_in_the_loops_thread_misses_deadlines():
